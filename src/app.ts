@@ -1,0 +1,117 @@
+import fs from 'node:fs';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { DestinationStream, Logger } from 'pino';
+import type { Config } from './config/index.ts';
+import type { AppContext } from './context.ts';
+import { openDatabase, type Database } from './db/index.ts';
+import { installAuthentication } from './http/authenticate.ts';
+import { installJsonParser } from './http/body-parsers.ts';
+import { ErrorEnvelope } from './http/envelope.ts';
+import { installErrorHandling, installNotFound } from './http/error-handler.ts';
+import { installOpenApi } from './http/openapi.ts';
+import { installRateLimit } from './http/rate-limit.ts';
+import { genRequestId, installRequestLogging } from './http/request-log.ts';
+import { validatorCompiler } from './http/validation.ts';
+import { createAccessTokens } from './modules/auth/access-tokens.ts';
+import { apiIndexRoutes } from './modules/api-index/routes.ts';
+import { authRoutes } from './modules/auth/routes.ts';
+import { healthRoutes } from './modules/health/routes.ts';
+import { userRoutes } from './modules/users/routes.ts';
+import { User } from './modules/users/schemas.ts';
+import { createPlatform, type Platform } from './platform/index.ts';
+import { createLogger } from './platform/logger.ts';
+import { LocalMediaStorage, MEDIA_URL_PREFIX } from './platform/media-storage.ts';
+import { createPasswordHasher } from './platform/password-hasher.ts';
+import { VERSION } from './version.ts';
+
+export interface BuildOptions {
+  /** An open, migrated database to use (tests share one per process); otherwise opened from config. */
+  database?: Database;
+  /** Shared-state adapters to use instead of building them from config. */
+  platform?: Platform;
+  /** Where log lines go (tests capture them); stdout by default. */
+  logStream?: DestinationStream;
+  logger?: Logger;
+}
+
+/** Builds the whole HTTP application, ready to `listen` or `inject`. Nothing here reads process.env. */
+export async function buildApp(config: Readonly<Config>, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const logger = options.logger ?? createLogger(config.logLevel, options.logStream);
+  const database = options.database ?? (await openDatabase(config.database));
+  const platform = options.platform ?? createPlatform(config, logger);
+  fs.mkdirSync(config.media.dir, { recursive: true });
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Our own onResponse hook writes the one line per request (see http/request-log.ts).
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'req_id' }),
+    genReqId: genRequestId,
+    requestIdHeader: false,
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 200 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const ctx: AppContext = {
+    config,
+    logger,
+    database,
+    db: database.db,
+    platform,
+    media: new LocalMediaStorage(config.media.dir),
+    passwords: createPasswordHasher(config.auth.argon2),
+    accessTokens: createAccessTokens(config.secretKey, config.auth.accessTokenTtlSec),
+    state: { shuttingDown: false },
+  };
+  app.decorate('ctx', ctx);
+  app.setValidatorCompiler(validatorCompiler);
+  app.addSchema(ErrorEnvelope);
+  app.addSchema(User);
+
+  installErrorHandling(app);
+  installNotFound(app);
+  installJsonParser(app);
+  installRequestLogging(app);
+  installAuthentication(app, ctx.accessTokens);
+
+  await app.register(helmet, { global: true });
+  await app.register(cors, {
+    origin: config.corsAllowedOrigins.includes('*') ? true : config.corsAllowedOrigins,
+    credentials: false,
+    exposedHeaders: ['ETag', 'X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After'],
+    maxAge: 600,
+  });
+  await installRateLimit(app, config.rateLimit, platform.rateLimitStore);
+  await app.register(multipart, { limits: { fileSize: config.media.maxAvatarBytes, files: 1 } });
+  await installOpenApi(app, VERSION);
+  await app.register(fastifyStatic, {
+    root: config.media.dir,
+    prefix: MEDIA_URL_PREFIX,
+    decorateReply: false,
+    index: false,
+    maxAge: '1h',
+  });
+
+  await app.register(healthRoutes(VERSION));
+  await app.register(
+    async (api) => {
+      await api.register(apiIndexRoutes(VERSION));
+      await api.register(authRoutes);
+      await api.register(userRoutes);
+    },
+    { prefix: '/api/v1' },
+  );
+
+  app.addHook('onClose', async () => {
+    if (!options.platform) await platform.close();
+    if (!options.database) await database.close();
+  });
+  return app;
+}

@@ -1,0 +1,52 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+
+export const PageQuery = Type.Object({
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1, description: 'Page number, from 1' })),
+  page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Items per page (max 100)' })),
+});
+export type PageQuery = Static<typeof PageQuery>;
+
+/** The spec's page envelope around a list of `item`. */
+export const Page = <T extends TSchema>(item: T) =>
+  Type.Object({
+    count: Type.Integer(),
+    next: Type.Union([Type.String({ format: 'uri' }), Type.Null()]),
+    previous: Type.Union([Type.String({ format: 'uri' }), Type.Null()]),
+    results: Type.Array(item),
+  });
+
+export interface PageWindow {
+  page: number;
+  pageSize: number;
+  limit: number;
+  offset: number;
+}
+
+export function pageWindow(query: PageQuery): PageWindow {
+  const page = query.page ?? 1;
+  const pageSize = query.page_size ?? 20;
+  return { page, pageSize, limit: pageSize, offset: (page - 1) * pageSize };
+}
+
+/** Builds `{count, next, previous, results}` with absolute URLs that keep the other query parameters. */
+export function paginate<T>(request: FastifyRequest, window: PageWindow, count: number, results: T[]) {
+  const link = (page: number) => {
+    const url = new URL(request.url, absoluteBase(request));
+    url.searchParams.set('page', String(page));
+    url.searchParams.set('page_size', String(window.pageSize));
+    return url.toString();
+  };
+  const lastPage = Math.max(1, Math.ceil(count / window.pageSize));
+  return {
+    count,
+    next: window.page < lastPage ? link(window.page + 1) : null,
+    previous: window.page > 1 ? link(Math.min(window.page - 1, lastPage)) : null,
+    results,
+  };
+}
+
+/** `https://host` as the client reached us (through trusted proxies only). */
+export function absoluteBase(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`;
+}

@@ -1,0 +1,70 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { AppContext } from '../../context.ts';
+
+const Check = Type.Union([Type.Literal('ok'), Type.Literal('unavailable'), Type.Literal('not_configured')]);
+const Health = Type.Object({
+  status: Type.Union([Type.Literal('healthy'), Type.Literal('unhealthy')]),
+  service: Type.String(),
+  version: Type.String(),
+  checks: Type.Object({ database: Check, redis: Check }),
+});
+
+type CheckResult = 'ok' | 'unavailable' | 'not_configured';
+
+/** Probes each dependency; failures are named, never explained (no error text leaves the server). */
+async function runChecks(ctx: AppContext): Promise<{ database: CheckResult; redis: CheckResult }> {
+  const [database, redis] = await Promise.all([
+    ctx.database.ping(2000).then(
+      () => 'ok' as const,
+      (error: unknown) => {
+        ctx.logger.warn({ err: error }, 'health: database check failed');
+        return 'unavailable' as const;
+      },
+    ),
+    ctx.platform.pingRedis
+      ? ctx.platform.pingRedis(1000).then(
+          () => 'ok' as const,
+          (error: unknown) => {
+            ctx.logger.warn({ err: error }, 'health: redis check failed');
+            return 'unavailable' as const;
+          },
+        )
+      : Promise.resolve('not_configured' as const),
+  ]);
+  return { database, redis };
+}
+
+/** /health/ for load balancers and the checklist, /health/live and /health/ready for orchestrators. */
+export const healthRoutes = (version: string): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const { ctx } = app;
+    const tags = ['service'];
+    const full = async (includeShutdown: boolean) => {
+      const checks = await runChecks(ctx);
+      const healthy = checks.database === 'ok' && checks.redis !== 'unavailable' && !(includeShutdown && ctx.state.shuttingDown);
+      return { healthy, body: { status: healthy ? 'healthy' : 'unhealthy', service: 'smart-trip-planner', version, checks } } as const;
+    };
+
+    app.get(
+      '/health/',
+      { config: { rateLimit: false }, schema: { tags, summary: 'Database and Redis health', response: { 200: Health, 503: Health } } },
+      async (_request, reply) => {
+        const { healthy, body } = await full(false);
+        return reply.code(healthy ? 200 : 503).header('cache-control', 'no-store').send(body);
+      },
+    );
+    app.get(
+      '/health/ready',
+      { config: { rateLimit: false }, schema: { tags, summary: 'Ready for traffic (503 while shutting down)', response: { 200: Health, 503: Health } } },
+      async (_request, reply) => {
+        const { healthy, body } = await full(true);
+        return reply.code(healthy ? 200 : 503).header('cache-control', 'no-store').send(body);
+      },
+    );
+    app.get(
+      '/health/live',
+      { config: { rateLimit: false }, schema: { tags, summary: 'The process is alive', response: { 200: Type.Object({ status: Type.Literal('alive') }) } } },
+      async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'alive' as const }),
+    );
+  };

@@ -1,0 +1,46 @@
+import type {} from '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
+import { fieldError, payloadTooLarge } from '../../http/errors.ts';
+
+export interface UploadedFile {
+  field: string;
+  data: Buffer;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    uploadedFile?: UploadedFile;
+  }
+}
+
+/**
+ * A preValidation hook: reads a multipart form into `request.body` (text fields) and
+ * `request.uploadedFile` (the one allowed file, size-capped while streaming), so the route's
+ * multipart schema validates the fields like a JSON body.
+ */
+export function readMultipartForm(fileField: string, maxBytes: number) {
+  return async (request: FastifyRequest) => {
+    if (!request.isMultipart()) return;
+    const fields: Record<string, string> = {};
+    try {
+      for await (const part of request.parts({ limits: { fileSize: maxBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } })) {
+        if (part.type === 'file') {
+          if (part.fieldname !== fileField) {
+            part.file.resume();
+            throw fieldError(part.fieldname, `Unexpected file; only "${fileField}" takes a file.`);
+          }
+          const data = await part.toBuffer();
+          request.uploadedFile = { field: part.fieldname, data };
+        } else {
+          fields[part.fieldname] = String(part.value);
+        }
+      }
+    } catch (error) {
+      if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+        throw payloadTooLarge('Uploaded file is too large.', { [fileField]: [`The file must be at most ${maxBytes} bytes.`] });
+      }
+      throw error;
+    }
+    request.body = fields;
+  };
+}

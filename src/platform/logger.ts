@@ -1,0 +1,50 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+/**
+ * Paths pino blanks out wherever they appear in a logged object. Request logs only carry chosen
+ * fields, so these guard error logs and anything a module logs by hand.
+ */
+export const REDACT_PATHS = [
+  'password',
+  'password_confirm',
+  'new_password',
+  'token',
+  'access',
+  'refresh',
+  'refresh_token',
+  'authorization',
+  'cookie',
+  '*.password',
+  '*.password_confirm',
+  '*.new_password',
+  '*.token',
+  '*.access',
+  '*.refresh',
+  '*.refresh_token',
+  '*.authorization',
+  '*.cookie',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers.cookie',
+  'res.headers["set-cookie"]',
+];
+
+/** JSON logs to stdout (or a given stream, for tests), one object per line. */
+export function createLogger(level: string, stream?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'smart-trip-planner' },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    stream,
+  );
+}
+
+/** Strips secrets that clients put in query strings (WebSocket `?token=`) before a URL is logged. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&](?:token|access|refresh|key|secret)=)[^&#]*/gi, '$1[redacted]');
+}
