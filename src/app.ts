@@ -40,7 +40,10 @@ export interface BuildOptions {
 }
 
 /** Builds the whole HTTP application, ready to `listen` or `inject`. Nothing here reads process.env. */
-export async function buildApp(config: Readonly<Config>, options: BuildOptions = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  config: Readonly<Config>,
+  options: BuildOptions = {},
+): Promise<FastifyInstance> {
   const logger = options.logger ?? createLogger(config.logLevel, options.logStream);
   const database = options.database ?? (await openDatabase(config.database));
   const platform = options.platform ?? createPlatform(config, logger);
@@ -85,7 +88,14 @@ export async function buildApp(config: Readonly<Config>, options: BuildOptions =
   await app.register(cors, {
     origin: config.corsAllowedOrigins.includes('*') ? true : config.corsAllowedOrigins,
     credentials: false,
-    exposedHeaders: ['ETag', 'X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After'],
+    exposedHeaders: [
+      'ETag',
+      'X-Request-Id',
+      'RateLimit-Limit',
+      'RateLimit-Remaining',
+      'RateLimit-Reset',
+      'Retry-After',
+    ],
     maxAge: 600,
   });
   await installRateLimit(app, config.rateLimit, platform.rateLimitStore);

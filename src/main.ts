@@ -52,7 +52,12 @@ async function main(): Promise<void> {
 
   await app.listen({ port: config.port, host: config.host });
   logger.info(
-    { port: config.port, database: database.kind, redis: config.redis ? 'redis' : 'in-process', ms: Date.now() - started },
+    {
+      port: config.port,
+      database: database.kind,
+      redis: config.redis ? 'redis' : 'in-process',
+      ms: Date.now() - started,
+    },
     `Smart Trip Planner listening on http://localhost:${config.port} (API docs at /api/docs/)`,
   );
 }

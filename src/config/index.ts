@@ -74,7 +74,8 @@ export function loadConfig(source: Env = process.env): Readonly<Config> {
   const secretKey = rawSecret ?? (env === 'test' ? TEST_SECRET : DEV_SECRET);
 
   const allowedHosts = r.list('ALLOWED_HOSTS', production ? [] : ['localhost', '127.0.0.1', '[::1]']);
-  if (production && allowedHosts.length === 0) r.problem('ALLOWED_HOSTS is empty: list the host names this API answers to');
+  if (production && allowedHosts.length === 0)
+    r.problem('ALLOWED_HOSTS is empty: list the host names this API answers to');
 
   const corsAllowedOrigins = r.list('CORS_ALLOWED_ORIGINS');
   if (production && corsAllowedOrigins.includes('*')) {
@@ -87,7 +88,11 @@ export function loadConfig(source: Env = process.env): Readonly<Config> {
     port: r.int('PORT', 8000, 0, 65535),
     host: r.string('HOST', '0.0.0.0'),
     dataDir,
-    logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], env === 'test' ? 'silent' : 'info'),
+    logLevel: r.oneOf(
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      env === 'test' ? 'silent' : 'info',
+    ),
     secretKey,
     allowedHosts,
     corsAllowedOrigins,

@@ -49,7 +49,9 @@ export class EnvReader {
     const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[(match?.[2] ?? '').toLowerCase()] ?? 1;
     const parsed = match ? Number(match[1]) * unit : NaN;
     if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
-      this.problems.push(`${name}: expected a duration from ${min}s to ${max}s (e.g. 900, 15m, 7d), got "${value}"`);
+      this.problems.push(
+        `${name}: expected a duration from ${min}s to ${max}s (e.g. 900, 15m, 7d), got "${value}"`,
+      );
       return fallback;
     }
     return parsed;

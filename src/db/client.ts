@@ -25,6 +25,8 @@ export interface Database {
   /** Resolves when the database answers `SELECT 1` within `timeoutMs`. */
   ping(timeoutMs?: number): Promise<void>;
   pool(): { total: number; idle: number; waiting: number };
+  /** PGlite only: the whole data directory as a gzipped tarball (test templates, backups). */
+  dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ async function openPglite(dataDir: string | null, options: OpenOptions): Promise
     withSession: (fn) => fn(async (text, params) => client.query(text, params)),
     ping: (timeoutMs = 2000) => withTimeout(client.query('select 1'), timeoutMs).then(() => undefined),
     pool: () => ({ total: 1, idle: 1, waiting: 0 }),
+    dumpDataDir: () => client.dumpDataDir('gzip'),
     close: () => client.close(),
   };
 }

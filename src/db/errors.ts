@@ -15,7 +15,11 @@ function pgError(error: unknown): { code?: string; constraint?: string } | null 
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
   const pg = pgError(error);
   if (pg?.code !== '23505') return false;
-  return constraint === undefined || pg.constraint === constraint || String((error as Error).message).includes(constraint);
+  return (
+    constraint === undefined ||
+    pg.constraint === constraint ||
+    String((error as Error).message).includes(constraint)
+  );
 }
 
 /** True when the database could not be reached or went away mid-request (answer 503, not 500). */
@@ -25,8 +29,17 @@ export function isConnectionError(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; current && depth < 5; depth++) {
     const { code, message } = current as { code?: unknown; message?: unknown };
-    if (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)) return true;
-    if (typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message))
+    if (
+      typeof code === 'string' &&
+      ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)
+    )
+      return true;
+    if (
+      typeof message === 'string' &&
+      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+        message,
+      )
+    )
       return true;
     current = (current as { cause?: unknown }).cause;
   }

@@ -32,7 +32,10 @@ export async function migrate(database: Database, dir = MIGRATIONS_DIR): Promise
       await exec(`create table if not exists schema_migrations (
         tag text primary key, hash text not null, applied_at timestamptz not null default now())`);
       const done = new Map(
-        (await exec('select tag, hash from schema_migrations')).rows.map((r) => [String(r.tag), String(r.hash)]),
+        (await exec('select tag, hash from schema_migrations')).rows.map((r) => [
+          String(r.tag),
+          String(r.hash),
+        ]),
       );
       const applied: string[] = [];
       for (const { tag } of entries) {

@@ -8,13 +8,20 @@ import { AppError } from './errors.ts';
  */
 export function installJsonParser(app: FastifyInstance): void {
   app.removeContentTypeParser(['application/json']);
-  app.addContentTypeParser(/^application\/([\w.+-]+\+)?json(\s*;.*)?$/i, { parseAs: 'string' }, (_request, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') return done(null, {});
-    try {
-      done(null, secureJsonParse.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
-    } catch {
-      done(new AppError(400, 'malformed_json', 'Request body is not valid JSON.'), undefined);
-    }
-  });
+  app.addContentTypeParser(
+    /^application\/([\w.+-]+\+)?json(\s*;.*)?$/i,
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      const text = String(body);
+      if (text.trim() === '') return done(null, {});
+      try {
+        done(
+          null,
+          secureJsonParse.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }),
+        );
+      } catch {
+        done(new AppError(400, 'malformed_json', 'Request body is not valid JSON.'), undefined);
+      }
+    },
+  );
 }

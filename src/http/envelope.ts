@@ -42,6 +42,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 /** Response schemas for the listed error statuses, for a route's OpenAPI entry. */
 export function errorResponses(...codes: number[]): Record<number, unknown> {
   const out: Record<number, unknown> = {};
-  for (const code of codes) out[code] = { ...Type.Ref(ErrorEnvelope), description: ERROR_DESCRIPTIONS[code] ?? 'Error' };
+  for (const code of codes)
+    out[code] = { ...Type.Ref(ErrorEnvelope), description: ERROR_DESCRIPTIONS[code] ?? 'Error' };
   return out;
 }

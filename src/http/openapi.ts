@@ -14,7 +14,9 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
           'Every error uses one envelope: `{"error": {"code", "type", "message", "details", "request_id"}}`. ' +
           'Authenticate with `Authorization: Bearer <access token>` from /api/v1/auth/login/.',
       },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
       security: [],
     },
     // Routes are registered with trailing slashes; the un-slashed twins are not listed twice.
@@ -25,5 +27,7 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
     staticCSP: true,
     uiConfig: { deepLinking: true, persistAuthorization: true },
   });
-  app.get('/api/schema/', { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
+  app.get('/api/schema/', { schema: { hide: true }, config: { rateLimit: false } }, async () =>
+    app.swagger(),
+  );
 }

@@ -3,7 +3,9 @@ import type { FastifyRequest } from 'fastify';
 
 export const PageQuery = Type.Object({
   page: Type.Optional(Type.Integer({ minimum: 1, default: 1, description: 'Page number, from 1' })),
-  page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Items per page (max 100)' })),
+  page_size: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Items per page (max 100)' }),
+  ),
 });
 export type PageQuery = Static<typeof PageQuery>;
 

@@ -8,7 +8,11 @@ import { AppError } from './errors.ts';
 function storeClass(store: RateLimitStore) {
   return class {
     constructor(private readonly options: { timeWindow?: number; keyPrefix?: string } = {}) {}
-    incr(key: string, cb: (err: Error | null, result?: { current: number; ttl: number }) => void, timeWindow?: number) {
+    incr(
+      key: string,
+      cb: (err: Error | null, result?: { current: number; ttl: number }) => void,
+      timeWindow?: number,
+    ) {
       const windowMs = Number(timeWindow ?? this.options.timeWindow ?? 60_000);
       store.hit(`${this.options.keyPrefix ?? 'g'}:${key}`, windowMs).then(
         (hit) => cb(null, { current: hit.count, ttl: hit.ttlMs }),
@@ -17,15 +21,23 @@ function storeClass(store: RateLimitStore) {
     }
     child(routeOptions: { timeWindow?: number; routeInfo?: { method?: string; url?: string } }) {
       const route = routeOptions.routeInfo;
-      return new (storeClass(store))({ timeWindow: routeOptions.timeWindow, keyPrefix: `${route?.method}:${route?.url}` });
+      return new (storeClass(store))({
+        timeWindow: routeOptions.timeWindow,
+        keyPrefix: `${route?.method}:${route?.url}`,
+      });
     }
   };
 }
 
 /** The caller's identity for limits: the verified user, else the client IP as seen through trusted proxies. */
-export const rateLimitKey = (request: FastifyRequest) => (request.user ? `u:${request.user.id}` : `ip:${request.ip}`);
+export const rateLimitKey = (request: FastifyRequest) =>
+  request.user ? `u:${request.user.id}` : `ip:${request.ip}`;
 
-export async function installRateLimit(app: FastifyInstance, config: Config['rateLimit'], store: RateLimitStore): Promise<void> {
+export async function installRateLimit(
+  app: FastifyInstance,
+  config: Config['rateLimit'],
+  store: RateLimitStore,
+): Promise<void> {
   await app.register(rateLimit, {
     global: config.enabled,
     max: config.max,
@@ -47,8 +59,13 @@ export async function installRateLimit(app: FastifyInstance, config: Config['rat
     },
     enableDraftSpec: true,
     errorResponseBuilder: (_request, context) =>
-      new AppError(429, 'rate_limited', `Request was throttled. Expected available in ${Math.ceil(context.ttl / 1000)} seconds.`, {
-        retry_after: Math.ceil(context.ttl / 1000),
-      }),
+      new AppError(
+        429,
+        'rate_limited',
+        `Request was throttled. Expected available in ${Math.ceil(context.ttl / 1000)} seconds.`,
+        {
+          retry_after: Math.ceil(context.ttl / 1000),
+        },
+      ),
   });
 }

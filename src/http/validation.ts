@@ -54,11 +54,15 @@ function problemOf(error: ErrorObject): string {
     case 'required':
       return 'This field is required.';
     case 'type':
-      return error.params.type === 'null' ? 'This field may not be null.' : `Must be of type ${String(error.params.type)}.`;
+      return error.params.type === 'null'
+        ? 'This field may not be null.'
+        : `Must be of type ${String(error.params.type)}.`;
     case 'maxLength':
       return `Ensure this field has no more than ${String(error.params.limit)} characters.`;
     case 'minLength':
-      return error.params.limit === 1 ? 'This field may not be blank.' : `Ensure this field has at least ${String(error.params.limit)} characters.`;
+      return error.params.limit === 1
+        ? 'This field may not be blank.'
+        : `Ensure this field has at least ${String(error.params.limit)} characters.`;
     case 'format':
       return `Enter a valid ${String(error.params.format).replace('date-or-datetime', 'date (YYYY-MM-DD)')}.`;
     case 'enum':
@@ -87,7 +91,14 @@ export function detailsFromAjv(errors: readonly ErrorObject[]): ErrorDetails {
   const details: ErrorDetails = {};
   for (const error of errors) {
     // anyOf reports each failed branch too; the branch errors are noise once anyOf itself is named.
-    if (errors.some((e) => e.keyword === 'anyOf' && error !== e && error.schemaPath.startsWith(e.schemaPath.replace(/anyOf$/, 'anyOf/'))))
+    if (
+      errors.some(
+        (e) =>
+          e.keyword === 'anyOf' &&
+          error !== e &&
+          error.schemaPath.startsWith(e.schemaPath.replace(/anyOf$/, 'anyOf/')),
+      )
+    )
       continue;
     const field = fieldOf(error);
     const problem = problemOf(error);

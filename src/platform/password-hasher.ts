@@ -12,7 +12,12 @@ export interface PasswordHasher {
 
 /** argon2id on libuv's thread pool (the native binding does not block the event loop). */
 export function createPasswordHasher(cost: { memoryCost: number; timeCost: number }): PasswordHasher {
-  const options = { algorithm: ARGON2ID, memoryCost: cost.memoryCost, timeCost: cost.timeCost, parallelism: 1 };
+  const options = {
+    algorithm: ARGON2ID,
+    memoryCost: cost.memoryCost,
+    timeCost: cost.timeCost,
+    parallelism: 1,
+  };
   let dummy: Promise<string> | undefined;
   return {
     hash: (password) => hash(password, options),

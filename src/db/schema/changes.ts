@@ -24,7 +24,10 @@ export const changes = pgTable(
     op: text('op', { enum: ['insert', 'update', 'delete'] }).notNull(),
     version: integer('version').notNull(),
     actorId: uuid('actor_id'),
-    fields: text('fields').array().notNull().default(sql`'{}'::text[]`),
+    fields: text('fields')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     createdAt: tstz('created_at').notNull().defaultNow(),
   },
   (t) => [

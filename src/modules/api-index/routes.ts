@@ -3,7 +3,8 @@ import { Type } from '@sinclair/typebox';
 import { absoluteBase } from '../../http/pagination.ts';
 
 /** GET /api/v1/: the API version and absolute URLs of the resources (public). */
-export const apiIndexRoutes = (version: string): FastifyPluginAsyncTypebox =>
+export const apiIndexRoutes =
+  (version: string): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/',

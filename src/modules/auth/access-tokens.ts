@@ -28,7 +28,11 @@ export function createAccessTokens(secret: string, ttlSec: number): AccessTokens
         .sign(key),
     async verify(token) {
       try {
-        const { payload } = await jwtVerify(token, key, { algorithms: ALGORITHMS, issuer: ISSUER, audience: AUDIENCE });
+        const { payload } = await jwtVerify(token, key, {
+          algorithms: ALGORITHMS,
+          issuer: ISSUER,
+          audience: AUDIENCE,
+        });
         if (payload.token_type !== 'access' || typeof payload.sub !== 'string') return null;
         return { userId: payload.sub };
       } catch (error) {

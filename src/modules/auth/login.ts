@@ -22,7 +22,10 @@ export async function login(ctx: AppContext, email: string, password: string) {
     .set({ lastLogin: sql`now()` })
     .where(eq(users.id, user.id))
     .returning();
-  const refresh = await issueRefreshToken(ctx.db, { userId: user.id, ttlSec: ctx.config.auth.refreshTokenTtlSec });
+  const refresh = await issueRefreshToken(ctx.db, {
+    userId: user.id,
+    ttlSec: ctx.config.auth.refreshTokenTtlSec,
+  });
   const access = await ctx.accessTokens.sign(user.id);
   return { user: updated ?? (user as UserRow), access, refresh };
 }

@@ -33,7 +33,8 @@ export function passwordProblems(password: string, email: string): string[] {
   const parts = [emailLower, local, ...local.split(/[\W_]+/)].filter((p) => p.length >= 3);
   // Containing the email's name counts only when it is most of the password ("ana" in "bananas" is fine).
   const similar = (part: string) =>
-    similarity(lower, part) >= 0.7 || (part.length >= 4 && lower.includes(part) && part.length * 2 >= lower.length);
+    similarity(lower, part) >= 0.7 ||
+    (part.length >= 4 && lower.includes(part) && part.length * 2 >= lower.length);
   if (parts.some(similar)) {
     problems.push('The password is too similar to the email.');
   }

@@ -47,8 +47,16 @@ export async function rotateRefreshToken(db: Db, raw: string, ttlSec: number): P
     }
     if (row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired' } as const;
     const nextId = randomUUID();
-    await tx.update(refreshTokens).set({ usedAt: sql`now()`, replacedBy: nextId }).where(eq(refreshTokens.id, row.id));
-    const refresh = await issueRefreshToken(tx, { id: nextId, userId: row.userId, familyId: row.familyId, ttlSec });
+    await tx
+      .update(refreshTokens)
+      .set({ usedAt: sql`now()`, replacedBy: nextId })
+      .where(eq(refreshTokens.id, row.id));
+    const refresh = await issueRefreshToken(tx, {
+      id: nextId,
+      userId: row.userId,
+      familyId: row.familyId,
+      ttlSec,
+    });
     return { ok: true, userId: row.userId, refresh } as const;
   });
 }

@@ -66,14 +66,18 @@ export async function registerUser(ctx: AppContext, input: RegisterBody): Promis
         actorId: user.id,
         fields: ['email', 'username', 'first_name', 'last_name'],
       });
-      const refresh = await issueRefreshToken(tx, { userId: user.id, ttlSec: ctx.config.auth.refreshTokenTtlSec });
+      const refresh = await issueRefreshToken(tx, {
+        userId: user.id,
+        ttlSec: ctx.config.auth.refreshTokenTtlSec,
+      });
       const access = await ctx.accessTokens.sign(user.id);
       return { user, access, refresh };
     });
   } catch (error) {
     // Two registrations racing past the checks above: the unique indexes decide, cleanly.
     if (isUniqueViolation(error, 'users_email_lower_key')) throw validationError({ email: [EMAIL_TAKEN] });
-    if (isUniqueViolation(error, 'users_username_lower_key')) throw validationError({ username: [USERNAME_TAKEN] });
+    if (isUniqueViolation(error, 'users_username_lower_key'))
+      throw validationError({ username: [USERNAME_TAKEN] });
     throw error;
   }
 }

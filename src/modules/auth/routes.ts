@@ -42,7 +42,9 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { user, access, refresh } = await registerUser(ctx, request.body);
-      return reply.code(201).send({ user: presentUser(user, mediaUrlFor(request, ctx)), tokens: { access, refresh } });
+      return reply
+        .code(201)
+        .send({ user: presentUser(user, mediaUrlFor(request, ctx)), tokens: { access, refresh } });
     },
   );
 
@@ -78,9 +80,14 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const result = await rotateRefreshToken(ctx.db, request.body.refresh, ctx.config.auth.refreshTokenTtlSec);
+      const result = await rotateRefreshToken(
+        ctx.db,
+        request.body.refresh,
+        ctx.config.auth.refreshTokenTtlSec,
+      );
       if (!result.ok) {
-        if (result.reason === 'reused') request.log.warn({ reason: result.reason }, 'refresh token reuse: family revoked');
+        if (result.reason === 'reused')
+          request.log.warn({ reason: result.reason }, 'refresh token reuse: family revoked');
         throw invalidToken('Refresh token is invalid, expired or already used.');
       }
       const user = await findUserById(ctx.db, result.userId);
@@ -110,4 +117,3 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 };
-

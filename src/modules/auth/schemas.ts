@@ -1,7 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { User, Username } from '../users/schemas.ts';
 
-const Email = Type.String({ format: 'email', maxLength: 254, description: 'Case-insensitive; stored lower-cased' });
+const Email = Type.String({
+  format: 'email',
+  maxLength: 254,
+  description: 'Case-insensitive; stored lower-cased',
+});
 const Password = Type.String({ minLength: 1, maxLength: 1024 });
 
 export const RegisterBody = Type.Object({
@@ -21,16 +25,25 @@ export const TokenPair = Type.Object({
 
 export const RegisterResponse = Type.Object({ user: Type.Ref(User), tokens: TokenPair });
 
-export const LoginBody = Type.Object({ email: Type.String({ minLength: 1, maxLength: 254 }), password: Password });
+export const LoginBody = Type.Object({
+  email: Type.String({ minLength: 1, maxLength: 254 }),
+  password: Password,
+});
 export type LoginBody = Static<typeof LoginBody>;
-export const LoginResponse = Type.Object({ access: Type.String(), refresh: Type.String(), user: Type.Ref(User) });
+export const LoginResponse = Type.Object({
+  access: Type.String(),
+  refresh: Type.String(),
+  user: Type.Ref(User),
+});
 
 export const RefreshBody = Type.Object({ refresh: Type.String({ minLength: 1, maxLength: 512 }) });
 export type RefreshBody = Static<typeof RefreshBody>;
 
 export const LogoutBody = Type.Object({
   refresh: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
-  refresh_token: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Alias of refresh' })),
+  refresh_token: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 512, description: 'Alias of refresh' }),
+  ),
 });
 export type LogoutBody = Static<typeof LogoutBody>;
 

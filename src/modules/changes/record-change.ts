@@ -1,7 +1,8 @@
 import { changes } from '../../db/schema/index.ts';
 import type { Db, Tx } from '../../db/index.ts';
 
-export type EntityName = 'user' | 'trip' | 'collaborator' | 'invitation' | 'itinerary' | 'item' | 'poll' | 'vote' | 'message';
+export type EntityName =
+  'user' | 'trip' | 'collaborator' | 'invitation' | 'itinerary' | 'item' | 'poll' | 'vote' | 'message';
 
 export interface ChangeInput {
   tripId: string | null;

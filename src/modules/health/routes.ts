@@ -36,35 +36,65 @@ async function runChecks(ctx: AppContext): Promise<{ database: CheckResult; redi
 }
 
 /** /health/ for load balancers and the checklist, /health/live and /health/ready for orchestrators. */
-export const healthRoutes = (version: string): FastifyPluginAsyncTypebox =>
+export const healthRoutes =
+  (version: string): FastifyPluginAsyncTypebox =>
   async (app) => {
     const { ctx } = app;
     const tags = ['service'];
     const full = async (includeShutdown: boolean) => {
       const checks = await runChecks(ctx);
-      const healthy = checks.database === 'ok' && checks.redis !== 'unavailable' && !(includeShutdown && ctx.state.shuttingDown);
-      return { healthy, body: { status: healthy ? 'healthy' : 'unhealthy', service: 'smart-trip-planner', version, checks } } as const;
+      const healthy =
+        checks.database === 'ok' &&
+        checks.redis !== 'unavailable' &&
+        !(includeShutdown && ctx.state.shuttingDown);
+      return {
+        healthy,
+        body: { status: healthy ? 'healthy' : 'unhealthy', service: 'smart-trip-planner', version, checks },
+      } as const;
     };
 
     app.get(
       '/health/',
-      { config: { rateLimit: false }, schema: { tags, summary: 'Database and Redis health', response: { 200: Health, 503: Health } } },
+      {
+        config: { rateLimit: false },
+        schema: { tags, summary: 'Database and Redis health', response: { 200: Health, 503: Health } },
+      },
       async (_request, reply) => {
         const { healthy, body } = await full(false);
-        return reply.code(healthy ? 200 : 503).header('cache-control', 'no-store').send(body);
+        return reply
+          .code(healthy ? 200 : 503)
+          .header('cache-control', 'no-store')
+          .send(body);
       },
     );
     app.get(
       '/health/ready',
-      { config: { rateLimit: false }, schema: { tags, summary: 'Ready for traffic (503 while shutting down)', response: { 200: Health, 503: Health } } },
+      {
+        config: { rateLimit: false },
+        schema: {
+          tags,
+          summary: 'Ready for traffic (503 while shutting down)',
+          response: { 200: Health, 503: Health },
+        },
+      },
       async (_request, reply) => {
         const { healthy, body } = await full(true);
-        return reply.code(healthy ? 200 : 503).header('cache-control', 'no-store').send(body);
+        return reply
+          .code(healthy ? 200 : 503)
+          .header('cache-control', 'no-store')
+          .send(body);
       },
     );
     app.get(
       '/health/live',
-      { config: { rateLimit: false }, schema: { tags, summary: 'The process is alive', response: { 200: Type.Object({ status: Type.Literal('alive') }) } } },
+      {
+        config: { rateLimit: false },
+        schema: {
+          tags,
+          summary: 'The process is alive',
+          response: { 200: Type.Object({ status: Type.Literal('alive') }) },
+        },
+      },
       async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'alive' as const }),
     );
   };

@@ -23,7 +23,9 @@ export function readMultipartForm(fileField: string, maxBytes: number) {
     if (!request.isMultipart()) return;
     const fields: Record<string, string> = {};
     try {
-      for await (const part of request.parts({ limits: { fileSize: maxBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } })) {
+      for await (const part of request.parts({
+        limits: { fileSize: maxBytes, files: 1, fields: 20, fieldSize: 64 * 1024 },
+      })) {
         if (part.type === 'file') {
           if (part.fieldname !== fileField) {
             part.file.resume();
@@ -37,7 +39,9 @@ export function readMultipartForm(fileField: string, maxBytes: number) {
       }
     } catch (error) {
       if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-        throw payloadTooLarge('Uploaded file is too large.', { [fileField]: [`The file must be at most ${maxBytes} bytes.`] });
+        throw payloadTooLarge('Uploaded file is too large.', {
+          [fileField]: [`The file must be at most ${maxBytes} bytes.`],
+        });
       }
       throw error;
     }

@@ -23,7 +23,12 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/users/me/',
     {
-      schema: { tags, security, summary: 'The signed-in user', response: { 200: Type.Ref(User), ...errorResponses(401) } },
+      schema: {
+        tags,
+        security,
+        summary: 'The signed-in user',
+        response: { 200: Type.Ref(User), ...errorResponses(401) },
+      },
     },
     async (request, reply) => {
       // A valid token for a deleted or deactivated account is no longer a session.
@@ -40,7 +45,8 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     let avatar = null;
     if (request.uploadedFile) {
       const image = sniffImage(request.uploadedFile.data);
-      if (!image) throw fieldError('avatar', 'Upload a valid image. The file was not a PNG, JPEG, GIF or WebP image.');
+      if (!image)
+        throw fieldError('avatar', 'Upload a valid image. The file was not a PNG, JPEG, GIF or WebP image.');
       avatar = { data: request.uploadedFile.data, image };
     }
     const user = await updateMe(ctx, {
@@ -66,7 +72,9 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Send JSON, or multipart/form-data with an `avatar` image file (PNG, JPEG, GIF, WebP; size-capped). ' +
           'Every field is optional. Honours If-Match with the ETag from GET.',
-        headers: Type.Object({ 'if-match': Type.Optional(Type.String({ description: 'ETag from a previous GET' })) }),
+        headers: Type.Object({
+          'if-match': Type.Optional(Type.String({ description: 'ETag from a previous GET' })),
+        }),
         body: {
           content: {
             'application/json': { schema: UpdateMeBody },

@@ -4,7 +4,9 @@ export const Profile = Type.Object({
   first_name: Type.String(),
   last_name: Type.String(),
   bio: Type.String(),
-  avatar: Type.Union([Type.String({ format: 'uri' }), Type.Null()], { description: 'Absolute URL of the avatar image' }),
+  avatar: Type.Union([Type.String({ format: 'uri' }), Type.Null()], {
+    description: 'Absolute URL of the avatar image',
+  }),
 });
 
 export const User = Type.Object(
@@ -38,7 +40,9 @@ export const UpdateMeBody = Type.Object({
   last_name: Type.Optional(Type.String({ maxLength: 150 })),
   bio: Type.Optional(Type.String({ maxLength: 500 })),
   username: Type.Optional(Username),
-  avatar: Type.Optional(Type.Null({ description: 'Send null to remove the avatar; upload one with multipart/form-data' })),
+  avatar: Type.Optional(
+    Type.Null({ description: 'Send null to remove the avatar; upload one with multipart/form-data' }),
+  ),
 });
 export type UpdateMeBody = Static<typeof UpdateMeBody>;
 

@@ -19,21 +19,34 @@ export interface UpdateMeProps {
   present: (user: UserRow) => unknown;
 }
 
-const COLUMN_OF = { first_name: 'firstName', last_name: 'lastName', bio: 'bio', username: 'username' } as const;
+const COLUMN_OF = {
+  first_name: 'firstName',
+  last_name: 'lastName',
+  bio: 'bio',
+  username: 'username',
+} as const;
 
 /** Updates the caller's own profile; the new avatar is stored before the row points at it. */
 export async function updateMe(ctx: AppContext, props: UpdateMeProps): Promise<UserRow> {
   const current = await findUserById(ctx.db, props.userId);
   if (!current) throw notFound();
-  if (props.expectedVersion !== null && props.expectedVersion !== current.version) throw preconditionFailed(props.present(current));
+  if (props.expectedVersion !== null && props.expectedVersion !== current.version)
+    throw preconditionFailed(props.present(current));
   const { username } = props.changes;
-  if (username !== undefined && username !== current.username && (await usernameTaken(ctx.db, username, current.id))) {
+  if (
+    username !== undefined &&
+    username !== current.username &&
+    (await usernameTaken(ctx.db, username, current.id))
+  ) {
     throw fieldError('username', 'A user with that username already exists.');
   }
 
   const set: Partial<typeof users.$inferInsert> = {};
   const fields: string[] = [];
-  for (const [field, column] of Object.entries(COLUMN_OF) as [keyof typeof COLUMN_OF, (typeof COLUMN_OF)[keyof typeof COLUMN_OF]][]) {
+  for (const [field, column] of Object.entries(COLUMN_OF) as [
+    keyof typeof COLUMN_OF,
+    (typeof COLUMN_OF)[keyof typeof COLUMN_OF],
+  ][]) {
     const value = props.changes[field];
     if (value !== undefined && value !== current[column]) {
       set[column] = field === 'username' ? value : value.trim();
@@ -76,11 +89,13 @@ export async function updateMe(ctx: AppContext, props: UpdateMeProps): Promise<U
       return row;
     });
     if (newAvatarKey && current.avatarKey) await ctx.media.delete(current.avatarKey).catch(() => undefined);
-    if (props.changes.avatar === null && current.avatarKey) await ctx.media.delete(current.avatarKey).catch(() => undefined);
+    if (props.changes.avatar === null && current.avatarKey)
+      await ctx.media.delete(current.avatarKey).catch(() => undefined);
     return updated;
   } catch (error) {
     if (newAvatarKey) await ctx.media.delete(newAvatarKey).catch(() => undefined);
-    if (isUniqueViolation(error, 'users_username_lower_key')) throw fieldError('username', 'A user with that username already exists.');
+    if (isUniqueViolation(error, 'users_username_lower_key'))
+      throw fieldError('username', 'A user with that username already exists.');
     throw error;
   }
 }

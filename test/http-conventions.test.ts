@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildTestApp, call } from './helpers/app.ts';
+import { createUser } from './helpers/factories.ts';
+
+const { app } = await buildTestApp();
+
+/** Asserts the one error envelope and returns it. */
+function assertEnvelope(
+  response: { status: number; body: any; headers: Record<string, unknown> },
+  status: number,
+  type?: string,
+) {
+  assert.equal(response.status, status);
+  assert.equal(typeof response.body?.error, 'object', 'error envelope missing');
+  const { error } = response.body;
+  assert.equal(error.code, status);
+  assert.equal(typeof error.type, 'string');
+  assert.equal(typeof error.message, 'string');
+  assert.equal(typeof error.details, 'object');
+  assert.equal(error.request_id, response.headers['x-request-id']);
+  if (type) assert.equal(error.type, type);
+  return error;
+}
+
+describe('error envelope', () => {
+  it('400 validation errors carry per-field details', async () => {
+    const response = await call(app, 'POST', '/api/v1/auth/register/', {
+      body: { email: 'not-an-email', password: 5 },
+    });
+    const error = assertEnvelope(response, 400, 'validation_error');
+    assert.ok(error.details.email, 'email problem listed');
+    assert.ok(error.details.password, 'password problem listed');
+    assert.deepEqual(error.details.password_confirm, ['This field is required.']);
+  });
+
+  it('malformed JSON is a 400 malformed_json', async () => {
+    const response = await call(app, 'POST', '/api/v1/auth/login/', {
+      payload: '{"email": "a@b.c", ',
+      headers: { 'content-type': 'application/json' },
+    });
+    assertEnvelope(response, 400, 'malformed_json');
+  });
+
+  it('a JSON body that is not an object is a 400', async () => {
+    const response = await call(app, 'POST', '/api/v1/auth/login/', {
+      payload: '[1,2]',
+      headers: { 'content-type': 'application/json' },
+    });
+    assertEnvelope(response, 400, 'validation_error');
+  });
+
+  it('prototype pollution keys are refused', async () => {
+    const response = await call(app, 'POST', '/api/v1/auth/login/', {
+      payload: '{"email":"a@b.c","password":"x","__proto__":{"admin":true}}',
+      headers: { 'content-type': 'application/json' },
+    });
+    assertEnvelope(response, 400, 'malformed_json');
+  });
+
+  it('401 without a token on a protected route', async () => {
+    const response = await call(app, 'GET', '/api/v1/users/me/');
+    assertEnvelope(response, 401, 'not_authenticated');
+  });
+
+  it('404 for unknown paths, inside and outside the API', async () => {
+    assertEnvelope(await call(app, 'GET', '/api/v1/no-such-thing/'), 404, 'not_found');
+    assertEnvelope(await call(app, 'GET', '/nowhere'), 404, 'not_found');
+  });
+
+  it('405 with Allow for a known path and the wrong method', async () => {
+    const response = await call(app, 'DELETE', '/api/v1/auth/login/');
+    assertEnvelope(response, 405, 'method_not_allowed');
+    assert.equal(response.headers.allow, 'POST');
+  });
+
+  it('413 for a body over the limit', async () => {
+    const response = await call(app, 'POST', '/api/v1/auth/login/', {
+      payload: JSON.stringify({ email: 'a@b.c', password: 'x'.repeat(2 * 1024 * 1024) }),
+      headers: { 'content-type': 'application/json' },
+    });
+    assertEnvelope(response, 413, 'payload_too_large');
+  });
+
+  it('415 for an unsupported content type', async () => {
+    const response = await call(app, 'POST', '/api/v1/auth/login/', {
+      payload: 'email=a',
+      headers: { 'content-type': 'text/csv' },
+    });
+    assertEnvelope(response, 415, 'unsupported_media_type');
+  });
+});
+
+describe('request ids', () => {
+  it('echoes a caller-supplied X-Request-Id, in the header and the envelope', async () => {
+    const response = await call(app, 'GET', '/api/v1/users/me/', {
+      headers: { 'x-request-id': 'trace-abc.123' },
+    });
+    assert.equal(response.headers['x-request-id'], 'trace-abc.123');
+    assert.equal((response.body as any).error.request_id, 'trace-abc.123');
+  });
+
+  it('generates one when absent or unsafe', async () => {
+    const plain = await call(app, 'GET', '/health/');
+    assert.match(String(plain.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+    const unsafe = await call(app, 'GET', '/health/', { headers: { 'x-request-id': 'bad id\twith spaces' } });
+    assert.notEqual(unsafe.headers['x-request-id'], 'bad id\twith spaces');
+    assert.match(String(unsafe.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('routing', () => {
+  it('works with and without the trailing slash', async () => {
+    const user = await createUser(app);
+    assert.equal((await call(app, 'GET', '/api/v1/users/me/', { token: user.access })).status, 200);
+    assert.equal((await call(app, 'GET', '/api/v1/users/me', { token: user.access })).status, 200);
+    assert.equal((await call(app, 'GET', '/health')).status, 200);
+  });
+
+  it('serves the API index publicly with absolute URLs', async () => {
+    const response = await call(app, 'GET', '/api/v1/', { headers: { host: 'api.example.test' } });
+    assert.equal(response.status, 200);
+    assert.equal(response.body.api_version, 'v1');
+    assert.equal(response.body.resources.login, 'http://api.example.test/api/v1/auth/login/');
+  });
+});
+
+describe('OpenAPI', () => {
+  it('publishes an OpenAPI 3.1 document covering every route', async () => {
+    const response = await call(app, 'GET', '/api/schema/');
+    assert.equal(response.status, 200);
+    const doc = response.body;
+    assert.equal(doc.openapi, '3.1.0');
+    for (const path of [
+      '/api/v1/auth/register/',
+      '/api/v1/auth/login/',
+      '/api/v1/auth/refresh/',
+      '/api/v1/auth/logout/',
+      '/api/v1/users/me/',
+      '/health/',
+    ]) {
+      assert.ok(doc.paths[path], `${path} documented`);
+    }
+    assert.ok(
+      doc.paths['/api/v1/users/me/'].patch.requestBody.content['multipart/form-data'],
+      'multipart avatar documented',
+    );
+    assert.ok(doc.components.securitySchemes.bearerAuth);
+  });
+
+  it('serves interactive docs', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/docs/' });
+    assert.equal(response.statusCode, 200);
+    assert.match(response.headers['content-type'] as string, /text\/html/);
+  });
+});
