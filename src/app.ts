@@ -48,6 +48,10 @@ export async function buildApp(
   const database = options.database ?? (await openDatabase(config.database));
   const platform = options.platform ?? createPlatform(config, logger);
   fs.mkdirSync(config.media.dir, { recursive: true });
+  // Start without Redis rather than not at all: health reports it and the adapters fall back.
+  await platform
+    .ready()
+    .catch((error: unknown) => logger.warn({ err: error }, 'Redis not reachable at start-up'));
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,

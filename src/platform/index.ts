@@ -9,7 +9,7 @@ import {
   RedisRateLimitStore,
   type RateLimitStore,
 } from './rate-limit-store.ts';
-import { createRedisClient } from './redis.ts';
+import { createRedisClient, waitForRedis } from './redis.ts';
 
 /** Shared-state adapters: Redis-backed when REDIS_URL is set, in-process otherwise. */
 export interface Platform {
@@ -17,6 +17,8 @@ export interface Platform {
   pubsub: PubSub;
   rateLimitStore: RateLimitStore;
   redis: Redis | null;
+  /** Resolves once Redis is connected (immediately without Redis); rejects after a few seconds. */
+  ready(): Promise<void>;
   /** Resolves when Redis answers within `timeoutMs`; rejects otherwise. Null when not configured. */
   pingRedis: ((timeoutMs?: number) => Promise<void>) | null;
   close(): Promise<void>;
@@ -29,6 +31,7 @@ export function createPlatform(config: Pick<Config, 'redis'>, logger: Logger): P
       pubsub: new MemoryPubSub(),
       rateLimitStore: new MemoryRateLimitStore(),
       redis: null,
+      ready: async () => undefined,
       pingRedis: null,
       close: async () => undefined,
     };
@@ -52,7 +55,10 @@ export function createPlatform(config: Pick<Config, 'redis'>, logger: Logger): P
       },
     ),
     redis,
+    ready: () => waitForRedis(redis, 3000),
     pingRedis: async (timeoutMs = 1000) => {
+      // Right after start (or during a reconnect) the client is still connecting: give it the time.
+      if (redis.status !== 'ready') await waitForRedis(redis, timeoutMs);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         redis.ping(),

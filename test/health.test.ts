@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildApp } from '../src/app.ts';
+import { openDatabase } from '../src/db/index.ts';
+import { buildTestApp, call } from './helpers/app.ts';
+import { closeAtEnd } from './helpers/database.ts';
+import { services, testConfig } from './helpers/env.ts';
+
+describe('health', () => {
+  it('is 200 with the database check ok (and Redis when configured)', async () => {
+    const { app } = await buildTestApp();
+    const response = await call(app, 'GET', '/health/');
+    assert.equal(response.status, 200);
+    assert.equal(response.body.status, 'healthy');
+    assert.equal(response.body.service, 'smart-trip-planner');
+    assert.equal(response.body.checks.database, 'ok');
+    assert.equal(response.body.checks.redis, services.redisUrl ? 'ok' : 'not_configured');
+    assert.equal((await call(app, 'GET', '/health/live')).status, 200);
+    assert.equal((await call(app, 'GET', '/health/ready')).status, 200);
+  });
+
+  it('is 503 naming the database, without internals, when the database is unreachable', async () => {
+    // Port 1 on loopback refuses connections: a database that is down.
+    const config = testConfig({
+      DATABASE_URL: 'postgresql://nobody:secret-pw@127.0.0.1:1/nothing',
+      REDIS_URL: undefined,
+    });
+    const database = await openDatabase(config.database);
+    const app = await buildApp(config, { database });
+    closeAtEnd(async () => {
+      await app.close();
+      await database.close();
+    });
+    const response = await call(app, 'GET', '/health/');
+    assert.equal(response.status, 503);
+    assert.equal(response.body.status, 'unhealthy');
+    assert.equal(response.body.checks.database, 'unavailable');
+    assert.doesNotMatch(response.text, /ECONNREFUSED|127\.0\.0\.1|secret-pw|nobody/);
+    assert.equal((await call(app, 'GET', '/health/ready')).status, 503);
+    assert.equal(
+      (await call(app, 'GET', '/health/live')).status,
+      200,
+      'liveness does not depend on the database',
+    );
+  });
+
+  it('is 503 naming Redis when Redis is configured but unreachable', async () => {
+    const { app } = await buildTestApp({ REDIS_URL: 'redis://127.0.0.1:1' });
+    const response = await call(app, 'GET', '/health/');
+    assert.equal(response.status, 503);
+    assert.equal(response.body.checks.redis, 'unavailable');
+    assert.equal(response.body.checks.database, 'ok');
+  });
+
+  it('readiness turns 503 once shutdown begins', async () => {
+    const { app } = await buildTestApp();
+    app.ctx.state.shuttingDown = true;
+    assert.equal((await call(app, 'GET', '/health/ready')).status, 503);
+    assert.equal((await call(app, 'GET', '/health/')).status, 200);
+  });
+});
