@@ -1,0 +1,84 @@
+import { sql } from 'drizzle-orm';
+import { date, index, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { idColumn, syncColumns, tstz } from './columns.ts';
+import { users } from './users.ts';
+
+export const TRIP_STATUSES = ['draft', 'planned', 'active', 'completed', 'cancelled'] as const;
+export const TRIP_VISIBILITIES = ['private', 'shared', 'public'] as const;
+export const ROLES = ['owner', 'editor', 'viewer'] as const;
+export type TripStatus = (typeof TRIP_STATUSES)[number];
+export type TripVisibility = (typeof TRIP_VISIBILITIES)[number];
+export type Role = (typeof ROLES)[number];
+
+export const trips = pgTable(
+  'trips',
+  {
+    id: idColumn(),
+    title: text('title').notNull(),
+    description: text('description').notNull().default(''),
+    creatorId: uuid('creator_id').references(() => users.id, { onDelete: 'set null' }),
+    startDate: date('start_date', { mode: 'string' }),
+    endDate: date('end_date', { mode: 'string' }),
+    status: text('status', { enum: TRIP_STATUSES }).notNull().default('draft'),
+    visibility: text('visibility', { enum: TRIP_VISIBILITIES }).notNull().default('private'),
+    ...syncColumns(),
+  },
+  (t) => [index('trips_created_idx').on(t.createdAt, t.id)],
+);
+
+/** Collaborators: who is in a trip and with which role. Exactly one row per (trip, user). */
+export const tripMembers = pgTable(
+  'trip_members',
+  {
+    id: idColumn(),
+    tripId: uuid('trip_id')
+      .notNull()
+      .references(() => trips.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ROLES }).notNull(),
+    invitedById: uuid('invited_by_id').references(() => users.id, { onDelete: 'set null' }),
+    joinedAt: tstz('joined_at').notNull().defaultNow(),
+    ...syncColumns(),
+  },
+  (t) => [
+    uniqueIndex('trip_members_trip_user_key').on(t.tripId, t.userId),
+    // "My trips" starts from the member row; this index makes that a range scan.
+    index('trip_members_user_trip_idx').on(t.userId, t.tripId),
+  ],
+);
+
+export const INVITATION_STATUSES = ['pending', 'accepted', 'declined', 'revoked', 'expired'] as const;
+export type InvitationStatus = (typeof INVITATION_STATUSES)[number];
+
+/** Invitations by email; only the token's hash is stored. */
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: idColumn(),
+    tripId: uuid('trip_id')
+      .notNull()
+      .references(() => trips.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    role: text('role', { enum: ROLES }).notNull(),
+    message: text('message').notNull().default(''),
+    tokenHash: text('token_hash').notNull().unique(),
+    invitedById: uuid('invited_by_id').references(() => users.id, { onDelete: 'set null' }),
+    status: text('status', { enum: INVITATION_STATUSES }).notNull().default('pending'),
+    expiresAt: tstz('expires_at').notNull(),
+    respondedAt: tstz('responded_at'),
+    ...syncColumns(),
+  },
+  (t) => [
+    // At most one pending invitation per trip and address.
+    uniqueIndex('invitations_pending_key')
+      .on(t.tripId, sql`lower(${t.email})`)
+      .where(sql`${t.status} = 'pending'`),
+    index('invitations_email_idx').on(sql`lower(${t.email})`, t.status),
+  ],
+);
+
+export type TripRow = typeof trips.$inferSelect;
+export type TripMemberRow = typeof tripMembers.$inferSelect;
+export type InvitationRow = typeof invitations.$inferSelect;
