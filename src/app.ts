@@ -23,6 +23,8 @@ import { authRoutes } from './modules/auth/routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { userRoutes } from './modules/users/routes.ts';
 import { User } from './modules/users/schemas.ts';
+import { Collaborator, Trip } from './modules/trips/schemas.ts';
+import { tripRoutes } from './modules/trips/routes.ts';
 import { createPlatform, type Platform } from './platform/index.ts';
 import { createLogger } from './platform/logger.ts';
 import { LocalMediaStorage, MEDIA_URL_PREFIX } from './platform/media-storage.ts';
@@ -75,12 +77,13 @@ export async function buildApp(
     media: new LocalMediaStorage(config.media.dir),
     passwords: createPasswordHasher(config.auth.argon2),
     accessTokens: createAccessTokens(config.secretKey, config.auth.accessTokenTtlSec),
+    changeListeners: [],
     state: { shuttingDown: false },
   };
   app.decorate('ctx', ctx);
   app.setValidatorCompiler(validatorCompiler);
-  app.addSchema(ErrorEnvelope);
-  app.addSchema(User);
+  // Shared schemas are registered once at the root so every module and the OpenAPI document see them.
+  for (const schema of [ErrorEnvelope, User, Collaborator, Trip]) app.addSchema(schema);
 
   installErrorHandling(app);
   installNotFound(app);
@@ -119,6 +122,7 @@ export async function buildApp(
       await api.register(apiIndexRoutes(VERSION));
       await api.register(authRoutes);
       await api.register(userRoutes);
+      await api.register(tripRoutes);
     },
     { prefix: '/api/v1' },
   );

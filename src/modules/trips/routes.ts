@@ -1,0 +1,188 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import type { Db, Tx } from '../../db/index.ts';
+import type { Role, TripRow } from '../../db/schema/index.ts';
+import { currentUser } from '../../http/authenticate.ts';
+import { errorResponses } from '../../http/envelope.ts';
+import { expectedVersion, setEtag } from '../../http/etag.ts';
+import { Page, paginate, pageWindow } from '../../http/pagination.ts';
+import { inTransaction } from '../changes/unit-of-work.ts';
+import { idempotencyKeyOf, runIdempotent } from '../idempotency/idempotent.ts';
+import { mediaUrlFor } from '../users/media-url.ts';
+import { authorizeTrip, roleIn } from './access.ts';
+import { createTrip } from './create-trip.ts';
+import { deleteTrip } from './delete-trip.ts';
+import { presentTrip, type TripView } from './presenter.ts';
+import { listTripsForUser, loadTripGraph } from './queries.ts';
+import { CreateTripBody, PatchTripBody, PutTripBody, Trip, TripListQuery, TripParams } from './schemas.ts';
+import { updateTrip } from './update-trip.ts';
+
+const tags = ['trips'];
+const security = [{ bearerAuth: [] }];
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({ maxLength: 255, description: 'Retries with the same key return the first result' }),
+  ),
+});
+const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({ description: 'ETag from a previous GET; 412 if stale' })),
+});
+
+/** Presents one trip with its collaborators (two extra queries). */
+export async function presentTripFor(
+  db: Db | Tx,
+  request: FastifyRequest,
+  trip: TripRow,
+  role: Role,
+): Promise<TripView> {
+  const graph = await loadTripGraph(db, [trip]);
+  return presentTrip(trip, role, graph, mediaUrlFor(request, request.server.ctx));
+}
+
+/** Trips: list (filters, ordering, pages), create, read, update, delete. */
+export const tripRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { ctx } = app;
+
+  app.get(
+    '/trips/',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "The caller's trips",
+        querystring: TripListQuery,
+        response: { 200: Page(Type.Ref(Trip)), ...errorResponses(400, 401) },
+      },
+    },
+    async (request) => {
+      const user = currentUser(request);
+      const window = pageWindow(request.query);
+      const { total, rows } = await listTripsForUser(ctx.db, user.id, request.query, window);
+      const graph = await loadTripGraph(
+        ctx.db,
+        rows.map((r) => r.trip),
+      );
+      const mediaUrl = mediaUrlFor(request, ctx);
+      return paginate(
+        request,
+        window,
+        total,
+        rows.map((r) => presentTrip(r.trip, r.role, graph, mediaUrl)),
+      );
+    },
+  );
+
+  app.post(
+    '/trips/',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Create a trip (the caller becomes owner; a chat room is created)',
+        headers: IdempotencyHeaders,
+        body: CreateTripBody,
+        response: { 201: Type.Ref(Trip), ...errorResponses(400, 401, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const outcome = await runIdempotent(
+        ctx,
+        { userId: user.id, key: idempotencyKeyOf(request), scope: 'POST /trips/', body: request.body },
+        async (unit) => {
+          const { trip, created } = await createTrip(unit, { userId: user.id, input: request.body });
+          const role = created ? 'owner' : ((await roleIn(unit.tx, trip.id, user.id)) ?? 'owner');
+          return { status: 201, body: await presentTripFor(unit.tx, request, trip, role), created };
+        },
+      );
+      if (outcome.replayed || !(outcome as { created?: boolean }).created)
+        reply.header('idempotent-replayed', 'true');
+      setEtag(reply, (outcome.body as TripView).version);
+      return reply.code(outcome.status as 201).send(outcome.body as TripView);
+    },
+  );
+
+  app.get(
+    '/trips/:id/',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'A trip',
+        params: TripParams,
+        response: { 200: Type.Ref(Trip), ...errorResponses(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { trip, role } = await authorizeTrip(ctx.db, {
+        tripId: request.params.id,
+        userId: currentUser(request).id,
+        action: 'trip.read',
+      });
+      setEtag(reply, trip.version);
+      return presentTripFor(ctx.db, request, trip, role);
+    },
+  );
+
+  for (const method of ['PUT', 'PATCH'] as const) {
+    app.route({
+      method,
+      url: '/trips/:id/',
+      schema: {
+        tags,
+        security,
+        summary: method === 'PUT' ? 'Replace a trip (title required)' : 'Update some fields of a trip',
+        description:
+          'Owner or editor. Dates that would leave itinerary days outside are refused, naming the days.',
+        params: TripParams,
+        headers: IfMatchHeaders,
+        body: method === 'PUT' ? PutTripBody : PatchTripBody,
+        response: { 200: Type.Ref(Trip), ...errorResponses(400, 401, 403, 404, 412) },
+      },
+      handler: async (request, reply) => {
+        const userId = currentUser(request).id;
+        const { id } = request.params as { id: string };
+        const view = await inTransaction(ctx, async (unit) => {
+          const trip = await updateTrip(unit, {
+            userId,
+            tripId: id,
+            changes: request.body as PatchTripBody,
+            expectedVersion: expectedVersion(request),
+            presentCurrent: async (current) =>
+              presentTripFor(unit.tx, request, current, (await roleIn(unit.tx, id, userId))!),
+          });
+          return presentTripFor(unit.tx, request, trip, (await roleIn(unit.tx, id, userId))!);
+        });
+        setEtag(reply, view.version);
+        return view;
+      },
+    });
+  }
+
+  app.delete(
+    '/trips/:id/',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Delete a trip and everything in it (owner)',
+        params: TripParams,
+        headers: IfMatchHeaders,
+        response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 412) },
+      },
+    },
+    async (request, reply) => {
+      const userId = currentUser(request).id;
+      await inTransaction(ctx, (unit) =>
+        deleteTrip(unit, {
+          userId,
+          tripId: request.params.id,
+          expectedVersion: expectedVersion(request),
+          presentCurrent: (current) => presentTripFor(unit.tx, request, current, 'owner'),
+        }),
+      );
+      return reply.code(204).send(null);
+    },
+  );
+};
