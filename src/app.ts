@@ -25,6 +25,10 @@ import { userRoutes } from './modules/users/routes.ts';
 import { User } from './modules/users/schemas.ts';
 import { Collaborator, Trip } from './modules/trips/schemas.ts';
 import { tripRoutes } from './modules/trips/routes.ts';
+import { collaboratorRoutes } from './modules/collaborators/routes.ts';
+import { invitationRoutes } from './modules/invitations/routes.ts';
+import { itineraryRoutes } from './modules/itineraries/routes.ts';
+import { pollRoutes } from './modules/polls/routes.ts';
 import { createPlatform, type Platform } from './platform/index.ts';
 import { createLogger } from './platform/logger.ts';
 import { LocalMediaStorage, MEDIA_URL_PREFIX } from './platform/media-storage.ts';
@@ -123,6 +127,10 @@ export async function buildApp(
       await api.register(authRoutes);
       await api.register(userRoutes);
       await api.register(tripRoutes);
+      await api.register(collaboratorRoutes);
+      await api.register(invitationRoutes);
+      await api.register(itineraryRoutes);
+      await api.register(pollRoutes);
     },
     { prefix: '/api/v1' },
   );
