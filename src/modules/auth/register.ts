@@ -20,7 +20,8 @@ async function deriveUsername(ctx: AppContext, email: string): Promise<string> {
     const candidate = `${base}${randomInt(1000, 999_999)}`;
     if (!(await usernameTaken(ctx.db, candidate))) return candidate;
   }
-  return `${base}${Date.now()}`;
+  // Still within the 150 characters of a username: 137 + 13 digits.
+  return `${base.slice(0, 137)}${Date.now()}`;
 }
 
 export interface Registered {

@@ -109,10 +109,12 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
+      // Problems are reported on the field the client actually sent (`refresh` or its alias).
+      const field = request.body.refresh !== undefined ? 'refresh' : 'refresh_token';
       const raw = request.body.refresh ?? request.body.refresh_token;
       if (!raw) throw validationError({ refresh: ['This field is required.'] });
       const revoked = await revokeByToken(ctx.db, raw, currentUser(request).id);
-      if (!revoked) throw fieldError('refresh', 'Token is invalid or does not belong to you.');
+      if (!revoked) throw fieldError(field, 'Token is invalid or does not belong to you.');
       return { detail: 'Successfully logged out.' };
     },
   );

@@ -32,6 +32,8 @@ export function readMultipartForm(fileField: string, maxBytes: number) {
             throw fieldError(part.fieldname, `Unexpected file; only "${fileField}" takes a file.`);
           }
           const data = await part.toBuffer();
+          // A browser form with no file chosen still sends the field: empty, without a file name.
+          if (data.length === 0 && !part.filename) continue;
           request.uploadedFile = { field: part.fieldname, data };
         } else {
           fields[part.fieldname] = String(part.value);

@@ -3,7 +3,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import { users, type UserRow } from '../../db/schema/index.ts';
-import { fieldError, notFound, preconditionFailed } from '../../http/errors.ts';
+import { fieldError, notAuthenticated, notFound, preconditionFailed } from '../../http/errors.ts';
 import { recordChange } from '../changes/record-change.ts';
 import type { SniffedImage } from './image-sniff.ts';
 import { findUserById, usernameTaken } from './queries.ts';
@@ -29,7 +29,8 @@ const COLUMN_OF = {
 /** Updates the caller's own profile; the new avatar is stored before the row points at it. */
 export async function updateMe(ctx: AppContext, props: UpdateMeProps): Promise<UserRow> {
   const current = await findUserById(ctx.db, props.userId);
-  if (!current) throw notFound();
+  // As for GET: a still-valid access token of a deleted or deactivated account is no session.
+  if (!current?.isActive) throw notAuthenticated('User not found or inactive.');
   if (props.expectedVersion !== null && props.expectedVersion !== current.version)
     throw preconditionFailed(props.present(current));
   const { username } = props.changes;
@@ -47,9 +48,12 @@ export async function updateMe(ctx: AppContext, props: UpdateMeProps): Promise<U
     keyof typeof COLUMN_OF,
     (typeof COLUMN_OF)[keyof typeof COLUMN_OF],
   ][]) {
-    const value = props.changes[field];
-    if (value !== undefined && value !== current[column]) {
-      set[column] = field === 'username' ? value : value.trim();
+    const raw = props.changes[field];
+    if (raw === undefined) continue;
+    // Compare what would be stored: " Ann " over "Ann" is no change (no version bump, no change-log row).
+    const value = field === 'username' ? raw : raw.trim();
+    if (value !== current[column]) {
+      set[column] = value;
       fields.push(field);
     }
   }
