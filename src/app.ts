@@ -11,6 +11,7 @@ import type { AppContext } from './context.ts';
 import { openDatabase, type Database } from './db/index.ts';
 import { installAuthentication } from './http/authenticate.ts';
 import { installJsonParser } from './http/body-parsers.ts';
+import { installHostCheck } from './http/host-check.ts';
 import { ErrorEnvelope } from './http/envelope.ts';
 import { installErrorHandling, installNotFound } from './http/error-handler.ts';
 import { installOpenApi } from './http/openapi.ts';
@@ -93,9 +94,12 @@ export async function buildApp(
   installNotFound(app);
   installJsonParser(app);
   installRequestLogging(app);
+  installHostCheck(app, config.allowedHosts);
   installAuthentication(app, ctx.accessTokens);
 
-  await app.register(helmet, { global: true });
+  // cross-origin: avatars and (later) web-client assets are embedded from other origins; the API's
+  // data is guarded by CORS and tokens, not by this header.
+  await app.register(helmet, { global: true, crossOriginResourcePolicy: { policy: 'cross-origin' } });
   await app.register(cors, {
     origin: config.corsAllowedOrigins.includes('*') ? true : config.corsAllowedOrigins,
     credentials: false,

@@ -154,3 +154,20 @@ describe('OpenAPI', () => {
     assert.match(response.headers['content-type'] as string, /text\/html/);
   });
 });
+
+describe('allowed hosts', () => {
+  it('refuses other Host headers with a 400, but not health probes', async () => {
+    const { app: strict } = await buildTestApp({ ALLOWED_HOSTS: 'api.example.test,.trips.example' });
+    const ok = await call(strict, 'GET', '/api/v1/', { headers: { host: 'api.example.test:8443' } });
+    assert.equal(ok.status, 200);
+    assert.equal(
+      (await call(strict, 'GET', '/api/v1/', { headers: { host: 'eu.trips.example' } })).status,
+      200,
+    );
+    assert.equal((await call(strict, 'GET', '/api/v1/', { headers: { host: 'trips.example' } })).status, 200);
+    const evil = await call(strict, 'GET', '/api/v1/', { headers: { host: 'evil.example' } });
+    assertEnvelope(evil, 400, 'disallowed_host');
+    assert.doesNotMatch(evil.text, /evil\.example/);
+    assert.equal((await call(strict, 'GET', '/health/', { headers: { host: '10.0.0.7:8000' } })).status, 200);
+  });
+});

@@ -73,7 +73,8 @@ export function loadConfig(source: Env = process.env): Readonly<Config> {
   if (production && weakness) r.problem(weakness);
   const secretKey = rawSecret ?? (env === 'test' ? TEST_SECRET : DEV_SECRET);
 
-  const allowedHosts = r.list('ALLOWED_HOSTS', production ? [] : ['localhost', '127.0.0.1', '[::1]']);
+  // Outside production any host is served (containers, LAN testing); production must list its names.
+  const allowedHosts = r.list('ALLOWED_HOSTS', production ? [] : ['*']);
   if (production && allowedHosts.length === 0)
     r.problem('ALLOWED_HOSTS is empty: list the host names this API answers to');
 

@@ -1,0 +1,28 @@
+import type { FastifyInstance } from 'fastify';
+import { badRequest } from './errors.ts';
+
+/** Django's ALLOWED_HOSTS rules: exact names, `.example.com` for a domain and its subdomains, `*` for any. */
+export function hostAllowed(host: string, allowed: readonly string[]): boolean {
+  const name = host.toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
+  return allowed.some((pattern) => {
+    const p = pattern.toLowerCase();
+    if (p === '*') return true;
+    if (p.startsWith('.')) return name === p.slice(1) || name.endsWith(p);
+    return name === p;
+  });
+}
+
+/**
+ * Refuses requests for hosts we do not serve, before anything else runs: absolute URLs in
+ * responses are built from the Host header, so a forged one must never reach them.
+ * Health probes are exempt: orchestrators call them by pod IP.
+ */
+export function installHostCheck(app: FastifyInstance, allowed: readonly string[]): void {
+  if (allowed.includes('*')) return;
+  app.addHook('onRequest', async (request) => {
+    if (request.url.startsWith('/health')) return;
+    if (!hostAllowed(request.host, allowed)) {
+      throw badRequest('Invalid Host header: this server does not serve that host name.', 'disallowed_host');
+    }
+  });
+}
