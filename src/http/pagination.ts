@@ -2,9 +2,16 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 
 export const PageQuery = Type.Object({
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1, description: 'Page number, from 1' })),
+  page: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1, description: 'Page number, from 1' }),
+  ),
   page_size: Type.Optional(
-    Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Items per page (max 100)' }),
+    Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 20,
+      description: 'Items per page; values over 100 are treated as 100',
+    }),
   ),
 });
 export type PageQuery = Static<typeof PageQuery>;
@@ -18,6 +25,8 @@ export const Page = <T extends TSchema>(item: T) =>
     results: Type.Array(item),
   });
 
+export const MAX_PAGE_SIZE = 100;
+
 export interface PageWindow {
   page: number;
   pageSize: number;
@@ -27,7 +36,8 @@ export interface PageWindow {
 
 export function pageWindow(query: PageQuery): PageWindow {
   const page = query.page ?? 1;
-  const pageSize = query.page_size ?? 20;
+  // Clamped rather than refused, as the original API did: existing clients ask for large pages.
+  const pageSize = Math.min(query.page_size ?? 20, MAX_PAGE_SIZE);
   return { page, pageSize, limit: pageSize, offset: (page - 1) * pageSize };
 }
 

@@ -1,0 +1,350 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { and, eq } from 'drizzle-orm';
+import { changes, chatRooms, itineraries, tripMembers, trips } from '../src/db/schema/index.ts';
+import { buildTestApp, call } from './helpers/app.ts';
+import { testDatabase } from './helpers/database.ts';
+import { createUser, type TestUser } from './helpers/factories.ts';
+
+const { app } = await buildTestApp();
+const { db } = await testDatabase();
+
+async function createTrip(user: TestUser, body: Record<string, unknown> = {}) {
+  const response = await call(app, 'POST', '/api/v1/trips/', {
+    token: user.access,
+    body: { title: 'Porto weekend', ...body },
+  });
+  assert.equal(response.status, 201, response.text);
+  return response.body;
+}
+
+/** Adds a member straight in the database (the collaborator endpoints have their own tests). */
+async function addMember(tripId: string, user: TestUser, role: 'owner' | 'editor' | 'viewer') {
+  await db.insert(tripMembers).values({ tripId, userId: user.id, role });
+}
+
+const tripCount = async (userId: string) =>
+  (await db.select().from(trips).where(eq(trips.creatorId, userId))).length;
+
+describe('create trip', () => {
+  it('201 with the full object; creator is owner; a chat room exists; changes recorded', async () => {
+    const user = await createUser(app);
+    const response = await call(app, 'POST', '/api/v1/trips/', {
+      token: user.access,
+      body: {
+        title: '  Lisbon  ',
+        description: 'Food',
+        start_date: '2026-05-01',
+        end_date: '2026-05-07T12:00:00Z',
+        status: 'planned',
+      },
+    });
+    assert.equal(response.status, 201);
+    const trip = response.body;
+    assert.equal(trip.title, 'Lisbon');
+    assert.equal(trip.start_date, '2026-05-01');
+    assert.equal(trip.end_date, '2026-05-07', 'the date part of a datetime is used');
+    assert.equal(trip.status, 'planned');
+    assert.equal(trip.visibility, 'private');
+    assert.equal(trip.user_role, 'owner');
+    assert.equal(trip.version, 1);
+    assert.equal(trip.creator.id, user.id);
+    assert.equal(trip.collaborator_count, 1);
+    assert.equal(trip.collaborators[0].user.id, user.id);
+    assert.equal(trip.collaborators[0].role, 'owner');
+    assert.ok(trip.permissions.includes('trip.delete'));
+    assert.equal(response.headers.etag, '"1"');
+    assert.equal((await db.select().from(chatRooms).where(eq(chatRooms.tripId, trip.id))).length, 1);
+    const logged = await db.select().from(changes).where(eq(changes.tripId, trip.id));
+    assert.deepEqual(logged.map((c) => [c.entity, c.op, c.version, c.actorId]).sort(), [
+      ['collaborator', 'insert', 1, user.id],
+      ['trip', 'insert', 1, user.id],
+    ]);
+  });
+
+  it('field errors for every bad input, and nothing written', async () => {
+    const user = await createUser(app);
+    const cases: [Record<string, unknown>, string][] = [
+      [{}, 'title'],
+      [{ title: '' }, 'title'],
+      [{ title: 'x'.repeat(201) }, 'title'],
+      [{ title: 'T', start_date: '2026-05-07', end_date: '2026-05-01' }, 'end_date'],
+      [{ title: 'T', start_date: '2026-02-30' }, 'start_date'],
+      [{ title: 'T', start_date: 'tomorrow' }, 'start_date'],
+      [{ title: 'T', status: 'dreaming' }, 'status'],
+      [{ title: 'T', visibility: 'everyone' }, 'visibility'],
+      [{ title: 42 }, 'title'],
+      [{ title: 'T', id: 'not-a-uuid' }, 'id'],
+    ];
+    for (const [body, field] of cases) {
+      const response = await call(app, 'POST', '/api/v1/trips/', { token: user.access, body });
+      assert.equal(response.status, 400, JSON.stringify(body));
+      assert.ok(
+        response.body.error.details[field],
+        `${JSON.stringify(body)} → details.${field}: ${response.text}`,
+      );
+    }
+    assert.equal(await tripCount(user.id), 0);
+  });
+
+  it('a retry with the same client id returns the first result and writes nothing more', async () => {
+    const user = await createUser(app);
+    const id = randomUUID();
+    const first = await createTrip(user, { id, title: 'Offline trip' });
+    const again = await call(app, 'POST', '/api/v1/trips/', {
+      token: user.access,
+      body: { id, title: 'Offline trip' },
+    });
+    assert.equal(again.status, 201);
+    assert.equal(again.body.id, first.id);
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    assert.equal(await tripCount(user.id), 1);
+    // Someone else's id is a conflict, not a takeover.
+    const other = await createUser(app);
+    const clash = await call(app, 'POST', '/api/v1/trips/', {
+      token: other.access,
+      body: { id, title: 'Mine' },
+    });
+    assert.equal(clash.status, 409);
+  });
+
+  it('Idempotency-Key: retries replay; concurrent duplicates create one trip; reuse for another body is 422', async () => {
+    const user = await createUser(app);
+    const headers = { 'idempotency-key': `key-${randomUUID()}` };
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        call(app, 'POST', '/api/v1/trips/', { token: user.access, headers, body: { title: 'Once' } }),
+      ),
+    );
+    assert.deepEqual(
+      results.map((r) => r.status),
+      [201, 201, 201, 201, 201],
+    );
+    assert.equal(new Set(results.map((r) => r.body.id)).size, 1);
+    assert.equal(await tripCount(user.id), 1);
+    const other = await call(app, 'POST', '/api/v1/trips/', {
+      token: user.access,
+      headers,
+      body: { title: 'Different' },
+    });
+    assert.equal(other.status, 422);
+    assert.equal(other.body.error.type, 'idempotency_key_reused');
+  });
+});
+
+describe('list trips', () => {
+  it('lists only my trips with filters, search, ordering and absolute page links', async () => {
+    const me = await createUser(app);
+    const stranger = await createUser(app);
+    await createTrip(stranger, { title: 'Not mine' });
+    for (const [title, status, start] of [
+      ['Alps hike', 'planned', '2026-07-01'],
+      ['Beach 100% fun_time', 'draft', '2026-06-01'],
+      ['City break', 'planned', null],
+    ] as const) {
+      await createTrip(me, { title, status, start_date: start });
+    }
+    const all = await call(app, 'GET', '/api/v1/trips/', { token: me.access });
+    assert.equal(all.status, 200);
+    assert.equal(all.body.count, 3);
+    assert.deepEqual(
+      all.body.results.map((t: any) => t.title),
+      ['City break', 'Beach 100% fun_time', 'Alps hike'],
+    );
+
+    const planned = await call(app, 'GET', '/api/v1/trips/?status=planned&ordering=title', {
+      token: me.access,
+    });
+    assert.deepEqual(
+      planned.body.results.map((t: any) => t.title),
+      ['Alps hike', 'City break'],
+    );
+    const search = await call(app, 'GET', '/api/v1/trips/?search=100%25', { token: me.access });
+    assert.deepEqual(
+      search.body.results.map((t: any) => t.title),
+      ['Beach 100% fun_time'],
+    );
+    const byStart = await call(app, 'GET', '/api/v1/trips/?ordering=start_date', { token: me.access });
+    assert.deepEqual(
+      byStart.body.results.map((t: any) => t.title),
+      ['Beach 100% fun_time', 'Alps hike', 'City break'],
+    );
+
+    const page1 = await call(app, 'GET', '/api/v1/trips/?page_size=2&ordering=title', {
+      token: me.access,
+      headers: { host: 'api.example.test' },
+    });
+    assert.equal(page1.body.count, 3);
+    assert.equal(page1.body.results.length, 2);
+    assert.equal(page1.body.previous, null);
+    assert.equal(page1.body.next, 'http://api.example.test/api/v1/trips/?page_size=2&ordering=title&page=2');
+    const page2 = await call(app, 'GET', '/api/v1/trips/?page_size=2&ordering=title&page=2', {
+      token: me.access,
+    });
+    assert.deepEqual(
+      page2.body.results.map((t: any) => t.title),
+      ['City break'],
+    );
+    assert.equal(page2.body.next, null);
+    assert.match(page2.body.previous, /page=1/);
+  });
+
+  it('rejects unknown ordering and status values; clamps page_size to 100', async () => {
+    const me = await createUser(app);
+    const bad = await call(app, 'GET', '/api/v1/trips/?ordering=price', { token: me.access });
+    assert.equal(bad.status, 400);
+    assert.ok(bad.body.error.details.ordering);
+    assert.equal((await call(app, 'GET', '/api/v1/trips/?status=lost', { token: me.access })).status, 400);
+    assert.equal((await call(app, 'GET', '/api/v1/trips/?page=0', { token: me.access })).status, 400);
+    const big = await call(app, 'GET', '/api/v1/trips/?page_size=1000', { token: me.access });
+    assert.equal(big.status, 200);
+    assert.equal(big.body.next, null);
+  });
+});
+
+describe('trip detail, update, delete', () => {
+  it('members read with an ETag; strangers and bad ids get 404', async () => {
+    const owner = await createUser(app);
+    const viewer = await createUser(app);
+    const stranger = await createUser(app);
+    const trip = await createTrip(owner);
+    await addMember(trip.id, viewer, 'viewer');
+    const seen = await call(app, 'GET', `/api/v1/trips/${trip.id}/`, { token: viewer.access });
+    assert.equal(seen.status, 200);
+    assert.equal(seen.body.user_role, 'viewer');
+    assert.equal(seen.body.collaborator_count, 2);
+    assert.equal(seen.headers.etag, '"1"');
+    assert.ok(!seen.body.permissions.includes('trip.update'));
+    assert.equal(
+      (await call(app, 'GET', `/api/v1/trips/${trip.id}/`, { token: stranger.access })).status,
+      404,
+    );
+    assert.equal(
+      (await call(app, 'GET', `/api/v1/trips/${randomUUID()}/`, { token: owner.access })).status,
+      404,
+    );
+    assert.equal((await call(app, 'GET', '/api/v1/trips/not-a-uuid/', { token: owner.access })).status, 404);
+  });
+
+  it('owner and editor update; viewer 403; PUT needs title; version and change log move', async () => {
+    const owner = await createUser(app);
+    const editor = await createUser(app);
+    const viewer = await createUser(app);
+    const trip = await createTrip(owner);
+    await addMember(trip.id, editor, 'editor');
+    await addMember(trip.id, viewer, 'viewer');
+    const patched = await call(app, 'PATCH', `/api/v1/trips/${trip.id}/`, {
+      token: editor.access,
+      body: { description: 'Port wine', status: 'active' },
+    });
+    assert.equal(patched.status, 200);
+    assert.equal(patched.body.version, 2);
+    assert.equal(patched.body.user_role, 'editor');
+    assert.equal(patched.headers.etag, '"2"');
+    const [logged] = await db
+      .select()
+      .from(changes)
+      .where(and(eq(changes.entityId, trip.id), eq(changes.op, 'update')));
+    assert.deepEqual(logged!.fields.sort(), ['description', 'status']);
+    assert.equal(logged!.version, 2);
+    assert.equal(logged!.actorId, editor.id);
+
+    assert.equal(
+      (
+        await call(app, 'PATCH', `/api/v1/trips/${trip.id}/`, {
+          token: viewer.access,
+          body: { title: 'Mine' },
+        })
+      ).status,
+      403,
+    );
+    const put = await call(app, 'PUT', `/api/v1/trips/${trip.id}/`, {
+      token: owner.access,
+      body: { description: 'no title' },
+    });
+    assert.equal(put.status, 400);
+    assert.ok(put.body.error.details.title);
+    const putOk = await call(app, 'PUT', `/api/v1/trips/${trip.id}/`, {
+      token: owner.access,
+      body: { title: 'Porto' },
+    });
+    assert.equal(putOk.status, 200);
+    assert.equal(putOk.body.title, 'Porto');
+  });
+
+  it('refuses dates that leave itinerary days outside, naming the days', async () => {
+    const owner = await createUser(app);
+    const trip = await createTrip(owner, { start_date: '2026-05-01', end_date: '2026-05-10' });
+    await db.insert(itineraries).values([
+      { tripId: trip.id, date: '2026-05-02' },
+      { tripId: trip.id, date: '2026-05-09' },
+    ]);
+    const response = await call(app, 'PATCH', `/api/v1/trips/${trip.id}/`, {
+      token: owner.access,
+      body: { start_date: '2026-05-03', end_date: '2026-05-08' },
+    });
+    assert.equal(response.status, 400);
+    assert.match(response.body.error.details.start_date[0], /2026-05-02/);
+    assert.match(response.body.error.details.end_date[0], /2026-05-09/);
+    const [row] = await db.select().from(trips).where(eq(trips.id, trip.id));
+    assert.equal(row!.startDate, '2026-05-01');
+    assert.equal(row!.version, 1);
+  });
+
+  it('If-Match: a stale version is 412 with the current object; two racing updates → one 200, one 412', async () => {
+    const owner = await createUser(app);
+    const trip = await createTrip(owner);
+    const stale = await call(app, 'PATCH', `/api/v1/trips/${trip.id}/`, {
+      token: owner.access,
+      headers: { 'if-match': '"9"' },
+      body: { title: 'X' },
+    });
+    assert.equal(stale.status, 412);
+    assert.equal(stale.body.error.details.current.id, trip.id);
+    assert.equal(stale.body.error.details.current.version, 1);
+    const racing = await Promise.all(
+      ['A', 'B'].map((title) =>
+        call(app, 'PATCH', `/api/v1/trips/${trip.id}/`, {
+          token: owner.access,
+          headers: { 'if-match': '"1"' },
+          body: { title },
+        }),
+      ),
+    );
+    assert.deepEqual(racing.map((r) => r.status).sort(), [200, 412]);
+    const loser = racing.find((r) => r.status === 412)!;
+    assert.equal(loser.body.error.details.current.version, 2);
+  });
+
+  it('only the owner deletes; everything under the trip goes; a tombstone is logged', async () => {
+    const owner = await createUser(app);
+    const editor = await createUser(app);
+    const trip = await createTrip(owner);
+    await addMember(trip.id, editor, 'editor');
+    assert.equal(
+      (await call(app, 'DELETE', `/api/v1/trips/${trip.id}/`, { token: editor.access })).status,
+      403,
+    );
+    assert.equal(
+      (
+        await call(app, 'DELETE', `/api/v1/trips/${trip.id}/`, {
+          token: owner.access,
+          headers: { 'if-match': '"5"' },
+        })
+      ).status,
+      412,
+    );
+    const deleted = await call(app, 'DELETE', `/api/v1/trips/${trip.id}/`, { token: owner.access });
+    assert.equal(deleted.status, 204);
+    assert.equal((await db.select().from(trips).where(eq(trips.id, trip.id))).length, 0);
+    assert.equal((await db.select().from(tripMembers).where(eq(tripMembers.tripId, trip.id))).length, 0);
+    assert.equal((await db.select().from(chatRooms).where(eq(chatRooms.tripId, trip.id))).length, 0);
+    const [tombstone] = await db
+      .select()
+      .from(changes)
+      .where(and(eq(changes.entityId, trip.id), eq(changes.op, 'delete')));
+    assert.equal(tombstone!.version, 2);
+    assert.equal((await call(app, 'GET', `/api/v1/trips/${trip.id}/`, { token: owner.access })).status, 404);
+  });
+});
