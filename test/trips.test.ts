@@ -68,6 +68,7 @@ describe('create trip', () => {
     const cases: [Record<string, unknown>, string][] = [
       [{}, 'title'],
       [{ title: '' }, 'title'],
+      [{ title: '   ' }, 'title'],
       [{ title: 'x'.repeat(201) }, 'title'],
       [{ title: 'T', start_date: '2026-05-07', end_date: '2026-05-01' }, 'end_date'],
       [{ title: 'T', start_date: '2026-02-30' }, 'start_date'],

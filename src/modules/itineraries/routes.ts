@@ -1,4 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { dayRoutes } from './day-routes.ts';
+import { itemRoutes } from './item-routes.ts';
 
-/** itineraries: routes are added by the itineraries module. */
-export const itineraryRoutes: FastifyPluginAsyncTypebox = async () => {};
+/** Itineraries (one per trip day) and their items. */
+export const itineraryRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  await app.register(dayRoutes);
+  await app.register(itemRoutes);
+};

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { chatRooms, tripMembers, trips, type TripRow } from '../../db/schema/index.ts';
-import { conflict } from '../../http/errors.ts';
+import { conflict, fieldError } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
 import { normaliseTripDates } from './dates.ts';
 import type { CreateTripBody } from './schemas.ts';
@@ -15,10 +15,12 @@ export async function createTrip(
   props: { userId: string; input: CreateTripBody },
 ): Promise<{ trip: TripRow; created: boolean }> {
   const { input, userId } = props;
+  const title = input.title.trim();
+  if (title === '') throw fieldError('title', 'This field may not be blank.');
   const { startDate, endDate } = normaliseTripDates(input);
   const values = {
     ...(input.id ? { id: input.id } : {}),
-    title: input.title.trim(),
+    title,
     description: input.description ?? '',
     creatorId: userId,
     startDate,

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { trips, type TripRow } from '../../db/schema/index.ts';
-import { preconditionFailed } from '../../http/errors.ts';
+import { fieldError, preconditionFailed } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
 import { authorizeTrip } from './access.ts';
 import { assertDaysInside, normaliseTripDates } from './dates.ts';
@@ -42,6 +42,7 @@ export async function updateTrip(unit: Unit, props: UpdateTripProps): Promise<Tr
     const value = props.changes[field];
     if (value === undefined) continue;
     const next = field === 'title' ? String(value).trim() : value;
+    if (field === 'title' && next === '') throw fieldError('title', 'This field may not be blank.');
     if (next !== trip[column]) {
       (set as Record<string, unknown>)[column] = next;
       fields.push(field);

@@ -1,0 +1,85 @@
+import { eq } from 'drizzle-orm';
+import type { Db, Tx } from '../../db/index.ts';
+import {
+  trips,
+  type ItineraryItemRow,
+  type ItineraryRow,
+  type Role,
+  type TripRow,
+} from '../../db/schema/index.ts';
+import { notFound } from '../../http/errors.ts';
+import { authorizeTrip } from '../trips/access.ts';
+import { findDay, findItem, lockDays } from './queries.ts';
+
+type Action = 'itinerary.read' | 'itinerary.write';
+
+/** A day and the caller's role in its trip: 404 for a missing day or a non-member, 403 for a low role. */
+export async function authorizeDay(
+  db: Db | Tx,
+  props: { dayId: string; userId: string; action: Action },
+): Promise<{ day: ItineraryRow; trip: TripRow; role: Role }> {
+  const day = await findDay(db, props.dayId);
+  if (!day) throw notFound('Itinerary not found.');
+  const { trip, role } = await authorizeTrip(db, {
+    tripId: day.tripId,
+    userId: props.userId,
+    action: props.action,
+  });
+  return { day, trip, role };
+}
+
+/** An item and the caller's role in its trip, with the same 404/403 rules as days. */
+export async function authorizeItem(
+  db: Db | Tx,
+  props: { itemId: string; userId: string; action: Action },
+): Promise<{ item: ItineraryItemRow; trip: TripRow; role: Role }> {
+  const item = await findItem(db, props.itemId);
+  if (!item) throw notFound('Itinerary item not found.');
+  const { trip, role } = await authorizeTrip(db, {
+    tripId: item.tripId,
+    userId: props.userId,
+    action: props.action,
+  });
+  return { item, trip, role };
+}
+
+/**
+ * Locks the trip row before any day lock, so every writer takes locks in one order (trip → days)
+ * and none can deadlock with a trip update or delete. Day writes take SHARE: it excludes trip
+ * updates (their dates check must see our day) but not other day writers. Item writes take
+ * KEY SHARE, the lock their foreign key check takes anyway, only earlier. Returns the trip as it
+ * is now, under the lock.
+ */
+export async function lockTrip(tx: Tx, tripId: string, strength: 'share' | 'key share'): Promise<TripRow> {
+  const [trip] = await tx.select().from(trips).where(eq(trips.id, tripId)).for(strength);
+  if (!trip) throw notFound('Trip not found.');
+  return trip;
+}
+
+/** Locks one day FOR UPDATE; 404 if it is gone. */
+export async function lockDay(tx: Tx, dayId: string): Promise<ItineraryRow> {
+  const [day] = await lockDays(tx, [dayId]);
+  if (!day) throw notFound('Itinerary not found.');
+  return day;
+}
+
+/**
+ * Locks an item's day (and `alsoDayId`, a move target, in the same id-ordered statement) and
+ * re-reads the item under that lock. If the item moved to another day in between, try again.
+ */
+export async function lockItem(
+  tx: Tx,
+  itemId: string,
+  alsoDayId?: string,
+): Promise<{ item: ItineraryItemRow; days: Map<string, ItineraryRow> }> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const seen = await findItem(tx, itemId);
+    if (!seen) break;
+    const locked = await lockDays(tx, alsoDayId ? [seen.itineraryId, alsoDayId] : [seen.itineraryId]);
+    const days = new Map(locked.map((d) => [d.id, d]));
+    const item = await findItem(tx, itemId);
+    if (!item) break;
+    if (days.has(item.itineraryId)) return { item, days };
+  }
+  throw notFound('Itinerary item not found.');
+}

@@ -1,0 +1,64 @@
+import { itineraryItems, type ItineraryItemRow } from '../../db/schema/index.ts';
+import { conflict } from '../../http/errors.ts';
+import type { Unit } from '../changes/unit-of-work.ts';
+import { authorizeDay, lockDay, lockTrip } from './access.ts';
+import { countItems, creatorOf, findItem } from './queries.ts';
+import { itemTimes, itemTitle } from './rules.ts';
+import type { CreateItemBody } from './schemas.ts';
+
+/**
+ * Appends an item to a day (owner, editor). Its order is the day's item count, read under the
+ * day's row lock, so concurrent creates queue up and never share an order. A client-supplied id
+ * that already names this user's item in this trip returns it (`created: false`).
+ */
+export async function createItem(
+  unit: Unit,
+  props: { userId: string; dayId: string; input: CreateItemBody },
+): Promise<{ item: ItineraryItemRow; created: boolean }> {
+  const { input, userId } = props;
+  const { day: seen } = await authorizeDay(unit.tx, {
+    dayId: props.dayId,
+    userId,
+    action: 'itinerary.write',
+  });
+  const title = itemTitle(input.title);
+  const { startTime, endTime } = itemTimes(input);
+  await lockTrip(unit.tx, seen.tripId, 'key share');
+  const day = await lockDay(unit.tx, props.dayId);
+  const position = await countItems(unit.tx, day.id);
+  const [item] = await unit.tx
+    .insert(itineraryItems)
+    .values({
+      ...(input.id ? { id: input.id } : {}),
+      itineraryId: day.id,
+      tripId: day.tripId,
+      title,
+      description: input.description ?? '',
+      startTime,
+      endTime,
+      location: input.location ?? '',
+      position,
+    })
+    .onConflictDoNothing({ target: itineraryItems.id })
+    .returning();
+  if (!item) {
+    const existing = await findItem(unit.tx, input.id!);
+    if (
+      existing &&
+      existing.tripId === day.tripId &&
+      (await creatorOf(unit.tx, 'item', existing.id)) === userId
+    )
+      return { item: existing, created: false };
+    throw conflict('An object with this id already exists.', { id: ['This id is already in use.'] });
+  }
+  await unit.record({
+    tripId: item.tripId,
+    entity: 'item',
+    entityId: item.id,
+    op: 'insert',
+    version: item.version,
+    actorId: userId,
+    fields: ['itinerary', 'title', 'description', 'start_time', 'end_time', 'location', 'order'],
+  });
+  return { item, created: true };
+}

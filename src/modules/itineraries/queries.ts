@@ -1,0 +1,124 @@
+import { and, asc, count, eq, inArray, type SQL } from 'drizzle-orm';
+import type { Db, Tx } from '../../db/index.ts';
+import {
+  changes,
+  itineraries,
+  itineraryItems,
+  type ItineraryItemRow,
+  type ItineraryRow,
+} from '../../db/schema/index.ts';
+import type { PageWindow } from '../../http/pagination.ts';
+import type { EntityName } from '../changes/record-change.ts';
+
+// Position first; created_at and id only break ties, so a day always reads in one stable order.
+const ITEM_ORDER = [asc(itineraryItems.position), asc(itineraryItems.createdAt), asc(itineraryItems.id)];
+
+/** A trip's days (optionally one date), ordered by date: one count and one page query. */
+export async function listDays(
+  db: Db | Tx,
+  props: { tripId: string; date: string | null; window: PageWindow },
+): Promise<{ total: number; rows: ItineraryRow[] }> {
+  const conditions: SQL[] = [eq(itineraries.tripId, props.tripId)];
+  if (props.date) conditions.push(eq(itineraries.date, props.date));
+  const where = and(...conditions);
+  const [totalRow] = await db.select({ total: count() }).from(itineraries).where(where);
+  const rows = await db
+    .select()
+    .from(itineraries)
+    .where(where)
+    .orderBy(asc(itineraries.date), asc(itineraries.id))
+    .limit(props.window.limit)
+    .offset(props.window.offset);
+  // count() is a number from PGlite and a string from pg: normalise.
+  return { total: Number(totalRow?.total ?? 0), rows };
+}
+
+/** The items of all the given days in one query, grouped by day and in order. */
+export async function itemsByDay(
+  db: Db | Tx,
+  dayIds: readonly string[],
+): Promise<Map<string, ItineraryItemRow[]>> {
+  const grouped = new Map<string, ItineraryItemRow[]>();
+  if (dayIds.length === 0) return grouped;
+  const rows = await db
+    .select()
+    .from(itineraryItems)
+    .where(inArray(itineraryItems.itineraryId, [...dayIds]))
+    .orderBy(...ITEM_ORDER);
+  for (const row of rows) {
+    const list = grouped.get(row.itineraryId) ?? [];
+    list.push(row);
+    grouped.set(row.itineraryId, list);
+  }
+  return grouped;
+}
+
+/** The items of one day, in order. */
+export async function itemsOfDay(db: Db | Tx, dayId: string): Promise<ItineraryItemRow[]> {
+  return db
+    .select()
+    .from(itineraryItems)
+    .where(eq(itineraryItems.itineraryId, dayId))
+    .orderBy(...ITEM_ORDER);
+}
+
+/** One page of a day's items and their total: two queries. */
+export async function pageOfItems(
+  db: Db | Tx,
+  dayId: string,
+  window: PageWindow,
+): Promise<{ total: number; rows: ItineraryItemRow[] }> {
+  const where = eq(itineraryItems.itineraryId, dayId);
+  const [totalRow] = await db.select({ total: count() }).from(itineraryItems).where(where);
+  const rows = await db
+    .select()
+    .from(itineraryItems)
+    .where(where)
+    .orderBy(...ITEM_ORDER)
+    .limit(window.limit)
+    .offset(window.offset);
+  return { total: Number(totalRow?.total ?? 0), rows };
+}
+
+/** How many items a day has (call under the day's lock to use it as the next position). */
+export async function countItems(tx: Tx, dayId: string): Promise<number> {
+  const [row] = await tx
+    .select({ total: count() })
+    .from(itineraryItems)
+    .where(eq(itineraryItems.itineraryId, dayId));
+  return Number(row?.total ?? 0);
+}
+
+export async function findDay(db: Db | Tx, id: string): Promise<ItineraryRow | undefined> {
+  const [row] = await db.select().from(itineraries).where(eq(itineraries.id, id)).limit(1);
+  return row;
+}
+
+export async function findItem(db: Db | Tx, id: string): Promise<ItineraryItemRow | undefined> {
+  const [row] = await db.select().from(itineraryItems).where(eq(itineraryItems.id, id)).limit(1);
+  return row;
+}
+
+/**
+ * Takes the given days' rows FOR UPDATE, in id order so two writers locking the same pair can
+ * never deadlock. Every write that changes a day's items holds its day's lock.
+ */
+export async function lockDays(tx: Tx, ids: readonly string[]): Promise<ItineraryRow[]> {
+  const unique = [...new Set(ids)];
+  return tx
+    .select()
+    .from(itineraries)
+    .where(inArray(itineraries.id, unique))
+    .orderBy(asc(itineraries.id))
+    .for('update');
+}
+
+/** Who created an object, from its insert in the change log (days and items have no creator column). */
+export async function creatorOf(tx: Tx, entity: EntityName, id: string): Promise<string | null> {
+  const [row] = await tx
+    .select({ actorId: changes.actorId })
+    .from(changes)
+    .where(and(eq(changes.entity, entity), eq(changes.entityId, id), eq(changes.op, 'insert')))
+    .limit(1);
+  return row?.actorId ?? null;
+}
