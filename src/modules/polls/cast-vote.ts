@@ -1,0 +1,56 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import { pollVotes, type PollOptionRow, type PollRow } from '../../db/schema/index.ts';
+import { fieldError } from '../../http/errors.ts';
+import type { Unit } from '../changes/unit-of-work.ts';
+import { authorizePoll } from './poll-access.ts';
+import { loadOptions } from './queries.ts';
+import { assertOpenForVotes, recordCountsChanged, recordVote } from './vote-log.ts';
+
+/**
+ * Records the caller's vote (any member, viewers included). The poll row is locked first, so votes
+ * on one poll run one after another: a single-choice poll's replace (delete the old vote, insert
+ * the new) is atomic and a concurrent double vote by one user leaves exactly one vote.
+ * Whether the poll is past its deadline is read with the database clock under that lock.
+ */
+export async function castVote(
+  unit: Unit,
+  props: { userId: string; pollId: string; optionId: string },
+): Promise<{ poll: PollRow; options: PollOptionRow[] }> {
+  const { userId } = props;
+  const { poll, expired } = await authorizePoll(unit.tx, {
+    pollId: props.pollId,
+    userId,
+    action: 'poll.vote',
+    lock: true,
+  });
+  assertOpenForVotes(poll, expired);
+  const options = (await loadOptions(unit.tx, [poll.id])).get(poll.id) ?? [];
+  if (!options.some((o) => o.id === props.optionId))
+    throw fieldError('option_id', 'This option does not belong to this poll.');
+
+  const mine = await unit.tx
+    .select()
+    .from(pollVotes)
+    .where(and(eq(pollVotes.pollId, poll.id), eq(pollVotes.userId, userId)));
+  if (mine.some((v) => v.optionId === props.optionId))
+    throw fieldError('option_id', 'You have already voted for this option.');
+
+  if (!poll.allowMultiple && mine.length > 0) {
+    const removed = await unit.tx
+      .delete(pollVotes)
+      .where(
+        inArray(
+          pollVotes.id,
+          mine.map((v) => v.id),
+        ),
+      )
+      .returning();
+    for (const vote of removed) await recordVote(unit, poll, vote, 'delete', userId);
+  }
+  const [vote] = await unit.tx
+    .insert(pollVotes)
+    .values({ pollId: poll.id, optionId: props.optionId, userId })
+    .returning();
+  await recordVote(unit, poll, vote!, 'insert', userId);
+  return { poll: await recordCountsChanged(unit, poll, userId), options };
+}

@@ -1,0 +1,93 @@
+import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { Db, Tx } from '../../db/index.ts';
+import {
+  pollOptions,
+  polls,
+  pollVotes,
+  users,
+  type PollOptionRow,
+  type PollRow,
+  type UserRow,
+} from '../../db/schema/index.ts';
+import type { PageWindow } from '../../http/pagination.ts';
+
+export interface OptionStats {
+  votes: number;
+  /** Whether the viewing user voted for this option. */
+  mine: boolean;
+}
+
+/** Everything needed to present some polls to one user, fetched in a fixed number of queries. */
+export interface PollGraph {
+  options: Map<string, PollOptionRow[]>;
+  stats: Map<string, OptionStats>;
+  users: Map<string, UserRow>;
+}
+
+/** The options of the given polls, in order: one query whatever the count. */
+export async function loadOptions(db: Db | Tx, pollIds: string[]): Promise<Map<string, PollOptionRow[]>> {
+  const byPoll = new Map<string, PollOptionRow[]>();
+  if (pollIds.length === 0) return byPoll;
+  const rows = await db
+    .select()
+    .from(pollOptions)
+    .where(inArray(pollOptions.pollId, pollIds))
+    .orderBy(asc(pollOptions.pollId), asc(pollOptions.position));
+  for (const row of rows) {
+    const list = byPoll.get(row.pollId) ?? [];
+    list.push(row);
+    byPoll.set(row.pollId, list);
+  }
+  return byPoll;
+}
+
+/** Vote count per option and whether `userId` is among the voters: one grouped query. */
+export async function loadOptionStats(
+  db: Db | Tx,
+  pollIds: string[],
+  userId: string,
+): Promise<Map<string, OptionStats>> {
+  if (pollIds.length === 0) return new Map();
+  const rows = await db
+    .select({
+      optionId: pollVotes.optionId,
+      votes: count(),
+      mine: sql<boolean>`bool_or(${pollVotes.userId} = ${userId})`,
+    })
+    .from(pollVotes)
+    .where(inArray(pollVotes.pollId, pollIds))
+    .groupBy(pollVotes.optionId);
+  // count() is a number from PGlite and a string from pg: normalise.
+  return new Map(rows.map((r) => [r.optionId, { votes: Number(r.votes), mine: Boolean(r.mine) }]));
+}
+
+/** Options, counts and creators of the given polls as seen by `userId`: three queries at most. */
+export async function loadPollGraph(db: Db | Tx, pollRows: PollRow[], userId: string): Promise<PollGraph> {
+  const ids = pollRows.map((p) => p.id);
+  const creatorIds = [...new Set(pollRows.flatMap((p) => (p.createdById ? [p.createdById] : [])))];
+  const options = await loadOptions(db, ids);
+  const stats = await loadOptionStats(db, ids, userId);
+  const userRows =
+    creatorIds.length > 0 ? await db.select().from(users).where(inArray(users.id, creatorIds)) : [];
+  return { options, stats, users: new Map(userRows.map((u) => [u.id, u])) };
+}
+
+/** One page of a trip's polls, newest first: one count and one page query. */
+export async function listPolls(
+  db: Db,
+  filter: { tripId: string; isActive?: boolean },
+  window: PageWindow,
+): Promise<{ total: number; rows: PollRow[] }> {
+  const conditions: SQL[] = [eq(polls.tripId, filter.tripId)];
+  if (filter.isActive !== undefined) conditions.push(eq(polls.isActive, filter.isActive));
+  const where = and(...conditions);
+  const [totalRow] = await db.select({ total: count() }).from(polls).where(where);
+  const rows = await db
+    .select()
+    .from(polls)
+    .where(where)
+    .orderBy(desc(polls.createdAt), desc(polls.id))
+    .limit(window.limit)
+    .offset(window.offset);
+  return { total: Number(totalRow?.total ?? 0), rows };
+}

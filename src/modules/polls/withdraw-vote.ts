@@ -1,0 +1,53 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import { pollVotes, type PollOptionRow, type PollRow } from '../../db/schema/index.ts';
+import { fieldError } from '../../http/errors.ts';
+import type { Unit } from '../changes/unit-of-work.ts';
+import { authorizePoll } from './poll-access.ts';
+import { loadOptions } from './queries.ts';
+import { assertOpenForVotes, recordCountsChanged, recordVote } from './vote-log.ts';
+
+/**
+ * Withdraws the caller's vote for `optionId`; in a single-choice poll `optionId` may be left out
+ * to withdraw whatever the caller voted. A closed poll keeps its results (400), and withdrawing a
+ * vote the caller never cast is a 400 on `option_id`, like voting twice.
+ */
+export async function withdrawVote(
+  unit: Unit,
+  props: { userId: string; pollId: string; optionId: string | null },
+): Promise<{ poll: PollRow; options: PollOptionRow[] }> {
+  const { userId, optionId } = props;
+  const { poll, expired } = await authorizePoll(unit.tx, {
+    pollId: props.pollId,
+    userId,
+    action: 'poll.vote',
+    lock: true,
+  });
+  assertOpenForVotes(poll, expired);
+  const options = (await loadOptions(unit.tx, [poll.id])).get(poll.id) ?? [];
+  if (optionId === null && poll.allowMultiple)
+    throw fieldError('option_id', 'Say which option to withdraw: this poll allows several votes.');
+  if (optionId !== null && !options.some((o) => o.id === optionId))
+    throw fieldError('option_id', 'This option does not belong to this poll.');
+
+  const mine = await unit.tx
+    .select()
+    .from(pollVotes)
+    .where(and(eq(pollVotes.pollId, poll.id), eq(pollVotes.userId, userId)));
+  const targets = optionId === null ? mine : mine.filter((v) => v.optionId === optionId);
+  if (targets.length === 0)
+    throw fieldError(
+      'option_id',
+      optionId === null ? 'You have not voted in this poll.' : 'You have not voted for this option.',
+    );
+  const removed = await unit.tx
+    .delete(pollVotes)
+    .where(
+      inArray(
+        pollVotes.id,
+        targets.map((v) => v.id),
+      ),
+    )
+    .returning();
+  for (const vote of removed) await recordVote(unit, poll, vote, 'delete', userId);
+  return { poll: await recordCountsChanged(unit, poll, userId), options };
+}
