@@ -1,0 +1,86 @@
+import { sql } from 'drizzle-orm';
+import type { Db, Tx } from '../../db/index.ts';
+
+/**
+ * A position in the change log: the transaction id and sequence of the last change served.
+ * Ordered by (txid, seq), and only changes of transactions older than every running one are
+ * served, so a write that commits late can never land behind a cursor a reader already holds.
+ */
+export interface Cursor {
+  txid: bigint;
+  seq: bigint;
+}
+
+export const START: Cursor = { txid: 0n, seq: 0n };
+
+export function encodeCursor(cursor: Cursor): string {
+  return `${cursor.txid}.${cursor.seq}`;
+}
+
+/** Parses `"<txid>.<seq>"`; null for anything else (callers answer 400). */
+export function decodeCursor(text: string): Cursor | null {
+  const match = /^(\d{1,20})\.(\d{1,20})$/.exec(text);
+  if (!match) return null;
+  return { txid: BigInt(match[1]!), seq: BigInt(match[2]!) };
+}
+
+export interface ChangeEntry {
+  cursor: Cursor;
+  tripId: string | null;
+  entity: string;
+  entityId: string;
+  op: 'insert' | 'update' | 'delete';
+  version: number;
+  actorId: string | null;
+  fields: string[];
+  createdAt: Date;
+}
+
+type RawRow = {
+  txid: string;
+  seq: string | number | bigint;
+  trip_id: string | null;
+  entity: string;
+  entity_id: string;
+  op: ChangeEntry['op'];
+  version: number;
+  actor_id: string | null;
+  fields: string[];
+  created_at: string | Date;
+};
+
+/**
+ * Changes after `after`, for the given trips (or all when `tripIds` is null), up to `limit`, in
+ * cursor order. Only changes of finished transactions are returned (see Cursor).
+ */
+export async function readChanges(
+  db: Db | Tx,
+  props: { after: Cursor; tripIds: string[] | null; limit: number },
+): Promise<ChangeEntry[]> {
+  const tripFilter =
+    props.tripIds === null
+      ? sql`true`
+      : props.tripIds.length === 0
+        ? sql`false`
+        : sql`trip_id in ${props.tripIds}`;
+  const result = await db.execute<RawRow>(sql`
+    select txid::text as txid, seq, trip_id, entity, entity_id, op, version, actor_id, fields, created_at
+    from changes
+    where (txid, seq) > (${props.after.txid.toString()}::xid8, ${props.after.seq.toString()}::bigint)
+      and txid < pg_snapshot_xmin(pg_current_snapshot())
+      and ${tripFilter}
+    order by txid, seq
+    limit ${props.limit}`);
+  const rows = (result as unknown as { rows: RawRow[] }).rows ?? (result as unknown as RawRow[]);
+  return rows.map((row) => ({
+    cursor: { txid: BigInt(row.txid), seq: BigInt(row.seq) },
+    tripId: row.trip_id,
+    entity: row.entity,
+    entityId: row.entity_id,
+    op: row.op,
+    version: Number(row.version),
+    actorId: row.actor_id,
+    fields: row.fields,
+    createdAt: new Date(row.created_at),
+  }));
+}
