@@ -30,6 +30,7 @@ import { collaboratorRoutes } from './modules/collaborators/routes.ts';
 import { invitationRoutes } from './modules/invitations/routes.ts';
 import { itineraryRoutes } from './modules/itineraries/routes.ts';
 import { pollRoutes } from './modules/polls/routes.ts';
+import { createEmailSender } from './platform/email-outbox.ts';
 import { createPlatform, type Platform } from './platform/index.ts';
 import { createLogger } from './platform/logger.ts';
 import { LocalMediaStorage, MEDIA_URL_PREFIX } from './platform/media-storage.ts';
@@ -44,6 +45,8 @@ export interface BuildOptions {
   /** Where log lines go (tests capture them); stdout by default. */
   logStream?: DestinationStream;
   logger?: Logger;
+  /** Run the background email sender in this process (default true); test apps pass false. */
+  emailSender?: boolean;
 }
 
 /** Builds the whole HTTP application, ready to `listen` or `inject`. Nothing here reads process.env. */
@@ -86,6 +89,8 @@ export async function buildApp(
     state: { shuttingDown: false },
   };
   app.decorate('ctx', ctx);
+  const emailSender = options.emailSender === false ? null : createEmailSender(ctx);
+  app.addHook('onReady', async () => emailSender?.start());
   app.setValidatorCompiler(validatorCompiler);
   // Shared schemas are registered once at the root so every module and the OpenAPI document see them.
   for (const schema of [ErrorEnvelope, User, Collaborator, Trip]) app.addSchema(schema);
@@ -140,6 +145,7 @@ export async function buildApp(
   );
 
   app.addHook('onClose', async () => {
+    await emailSender?.stop();
     if (!options.platform) await platform.close();
     if (!options.database) await database.close();
   });

@@ -24,16 +24,14 @@ describe('change feed cursor', () => {
   it('returns changes in order, filtered by trip, paged by cursor', async () => {
     const trip = randomUUID();
     for (let i = 0; i < 5; i++) {
-      await db
-        .insert(changes)
-        .values({
-          tripId: trip,
-          entity: 'item',
-          entityId: randomUUID(),
-          op: 'insert',
-          version: 1,
-          fields: [`f${i}`],
-        });
+      await db.insert(changes).values({
+        tripId: trip,
+        entity: 'item',
+        entityId: randomUUID(),
+        op: 'insert',
+        version: 1,
+        fields: [`f${i}`],
+      });
     }
     const first = await readChanges(db, { after: START, tripIds: [trip], limit: 3 });
     assert.deepEqual(
@@ -63,16 +61,14 @@ describe('change feed cursor', () => {
         for (let i = 0; i < 15; i++) {
           const id = randomUUID();
           await db.transaction(async (tx) => {
-            await tx
-              .insert(changes)
-              .values({
-                tripId: trip,
-                entity: 'item',
-                entityId: id,
-                op: 'insert',
-                version: 1,
-                fields: [`w${w}`],
-              });
+            await tx.insert(changes).values({
+              tripId: trip,
+              entity: 'item',
+              entityId: id,
+              op: 'insert',
+              version: 1,
+              fields: [`w${w}`],
+            });
             await new Promise((resolve) => setTimeout(resolve, Math.random() * 15));
           });
           written.push(id);

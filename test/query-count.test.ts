@@ -17,16 +17,14 @@ async function userWithTrips(n: number): Promise<TestUser> {
       token: me.access,
       body: { title: `Trip ${i}` },
     });
-    await db
-      .insert(tripMembers)
-      .values(
-        friends.map((f, j) => ({
-          tripId: trip.body.id,
-          userId: f.id,
-          role: j === 0 ? ('editor' as const) : ('viewer' as const),
-          invitedById: me.id,
-        })),
-      );
+    await db.insert(tripMembers).values(
+      friends.map((f, j) => ({
+        tripId: trip.body.id,
+        userId: f.id,
+        role: j === 0 ? ('editor' as const) : ('viewer' as const),
+        invitedById: me.id,
+      })),
+    );
   }
   return me;
 }

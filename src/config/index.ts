@@ -114,6 +114,7 @@ export function loadConfig(source: Env = process.env): Readonly<Config> {
       dir: path.resolve(r.string('MEDIA_ROOT', path.join(dataDir, 'media'))),
       maxAvatarBytes: r.int('AVATAR_MAX_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     },
+    invitations: { ttlSec: r.seconds('INVITATION_TTL', 7 * 86400, 60, 365 * 86400) },
     http: {
       bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
       shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT', 10, 1, 600) * 1000,

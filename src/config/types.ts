@@ -27,6 +27,7 @@ export interface Config {
     argon2: { memoryCost: number; timeCost: number };
   };
   media: { dir: string; maxAvatarBytes: number };
+  invitations: { ttlSec: number };
   http: { bodyLimitBytes: number; shutdownTimeoutMs: number };
   email: {
     host: string | null;

@@ -24,7 +24,8 @@ export async function buildTestApp(overrides: Record<string, string | undefined>
       done();
     },
   });
-  const app = await buildApp(config, { database: await testDatabase(), logStream });
+  // Each test that needs email runs its own sender; many apps polling one database would race for rows.
+  const app = await buildApp(config, { database: await testDatabase(), logStream, emailSender: false });
   await app.ready();
   closeAtEnd(() => app.close());
   return {

@@ -3,7 +3,8 @@ import type { AppContext } from '../../context.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import { users, type UserRow } from '../../db/schema/index.ts';
 import { validationError, type ErrorDetails } from '../../http/errors.ts';
-import { recordChange } from '../changes/record-change.ts';
+import { inTransaction } from '../changes/unit-of-work.ts';
+import { joinPendingInvitations } from '../invitations/join-pending.ts';
 import { findUserByEmail, usernameTaken } from '../users/queries.ts';
 import { issueRefreshToken } from './refresh-tokens.ts';
 import { passwordProblems } from './password-policy.ts';
@@ -45,7 +46,8 @@ export async function registerUser(ctx: AppContext, input: RegisterBody): Promis
   const username = input.username ?? (await deriveUsername(ctx, email));
   const passwordHash = await ctx.passwords.hash(input.password);
   try {
-    return await ctx.db.transaction(async (tx) => {
+    return await inTransaction(ctx, async (unit) => {
+      const { tx } = unit;
       const [user] = await tx
         .insert(users)
         .values({
@@ -58,7 +60,7 @@ export async function registerUser(ctx: AppContext, input: RegisterBody): Promis
         })
         .returning();
       if (!user) throw new Error('insert returned no row');
-      await recordChange(tx, {
+      await unit.record({
         tripId: null,
         entity: 'user',
         entityId: user.id,
@@ -67,6 +69,8 @@ export async function registerUser(ctx: AppContext, input: RegisterBody): Promis
         actorId: user.id,
         fields: ['email', 'username', 'first_name', 'last_name'],
       });
+      // Invitations sent to this address before the account existed take effect now.
+      await joinPendingInvitations(unit, { userId: user.id, email });
       const refresh = await issueRefreshToken(tx, {
         userId: user.id,
         ttlSec: ctx.config.auth.refreshTokenTtlSec,
