@@ -6,6 +6,7 @@
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { migrate, openDatabase } from '../src/db/index.ts';
+import { createLogger } from '../src/platform/logger.ts';
 
 const PASSWORD = 'Trip-Planner-Demo-2026';
 const PEOPLE = [
@@ -17,7 +18,8 @@ const PEOPLE = [
 const config = loadConfig();
 const database = await openDatabase(config.database);
 await migrate(database);
-const app = await buildApp(config, { database });
+// Request logs would bury the credentials printed at the end.
+const app = await buildApp(config, { database, logger: createLogger('warn') });
 
 async function api(method: 'GET' | 'POST' | 'PATCH', url: string, token: string | null, body?: unknown) {
   const response = await app.inject({
@@ -26,14 +28,23 @@ async function api(method: 'GET' | 'POST' | 'PATCH', url: string, token: string 
     headers: token ? { authorization: `Bearer ${token}` } : {},
     ...(body !== undefined ? { payload: body as object } : {}),
   });
-  if (response.statusCode >= 400) throw new Error(`${method} ${url} → ${response.statusCode}: ${response.body}`);
+  if (response.statusCode >= 400)
+    throw new Error(`${method} ${url} → ${response.statusCode}: ${response.body}`);
   return response.json();
 }
 
 async function signIn(person: (typeof PEOPLE)[number]): Promise<{ id: string; token: string }> {
-  const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login/', payload: { email: person.email, password: PASSWORD } });
+  const login = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login/',
+    payload: { email: person.email, password: PASSWORD },
+  });
   if (login.statusCode === 200) return { id: login.json().user.id, token: login.json().access };
-  const created = await api('POST', 'auth/register/', null, { ...person, password: PASSWORD, password_confirm: PASSWORD });
+  const created = await api('POST', 'auth/register/', null, {
+    ...person,
+    password: PASSWORD,
+    password_confirm: PASSWORD,
+  });
   return { id: created.user.id, token: created.tokens.access };
 }
 
@@ -50,8 +61,20 @@ try {
     console.log(`Demo data already present (${existing.count} trips for ana@demo.test).`);
   } else {
     const plans = [
-      { title: 'Lisbon long weekend', description: 'Pastéis, trams and Fado', start: '2027-04-16', days: 4, status: 'planned' },
-      { title: 'Alps hut-to-hut', description: 'Five huts, one big lake', start: '2027-07-03', days: 5, status: 'draft' },
+      {
+        title: 'Lisbon long weekend',
+        description: 'Pastéis, trams and Fado',
+        start: '2027-04-16',
+        days: 4,
+        status: 'planned',
+      },
+      {
+        title: 'Alps hut-to-hut',
+        description: 'Five huts, one big lake',
+        start: '2027-07-03',
+        days: 5,
+        status: 'draft',
+      },
     ];
     for (const plan of plans) {
       const trip = await api('POST', 'trips/', ana!.token, {
@@ -64,7 +87,11 @@ try {
       await api('POST', `trips/${trip.id}/collaborators/${ben!.id}/`, ana!.token, { role: 'editor' });
       await api('POST', `trips/${trip.id}/collaborators/${chloe!.id}/`, ana!.token, { role: 'viewer' });
       for (let d = 0; d < plan.days; d++) {
-        const day = await api('POST', 'itineraries/', ana!.token, { trip: trip.id, date: addDays(plan.start, d), title: `Day ${d + 1}` });
+        const day = await api('POST', 'itineraries/', ana!.token, {
+          trip: trip.id,
+          date: addDays(plan.start, d),
+          title: `Day ${d + 1}`,
+        });
         for (const [i, title] of ['Breakfast', 'Morning walk', 'Lunch', 'Museum', 'Dinner'].entries()) {
           await api('POST', `itineraries/${day.id}/items/`, d % 2 ? ben!.token : ana!.token, {
             title,
