@@ -31,7 +31,9 @@ export const changes = pgTable(
     createdAt: tstz('created_at').notNull().defaultNow(),
   },
   (t) => [
-    index('changes_trip_seq_idx').on(t.tripId, t.seq),
+    // Readers scan in cursor order, (txid, seq): globally and per trip.
+    index('changes_cursor_idx').on(t.txid, t.seq),
+    index('changes_trip_cursor_idx').on(t.tripId, t.txid, t.seq),
     index('changes_entity_idx').on(t.entity, t.entityId, t.seq),
   ],
 );

@@ -7,3 +7,4 @@ export * from './polls.ts';
 export * from './chat.ts';
 export * from './idempotency.ts';
 export * from './email-outbox.ts';
+export * from './sync.ts';
