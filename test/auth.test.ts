@@ -6,6 +6,7 @@ import { changes, refreshTokens, users } from '../src/db/schema/index.ts';
 import { buildTestApp, call, type Response } from './helpers/app.ts';
 import { testDatabase } from './helpers/database.ts';
 import { GOOD_PASSWORD, createUser, uniqueEmail } from './helpers/factories.ts';
+import { assertEnvelope, assertFieldError } from './helpers/assertions.ts';
 
 const { app, config } = await buildTestApp();
 const { db } = await testDatabase();
@@ -18,30 +19,6 @@ const ME = '/api/v1/users/me/';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** Asserts the one error envelope and returns its `error`. */
-function assertEnvelope(response: Response<any>, status: number, type?: string) {
-  assert.equal(response.status, status, `expected ${status}, got ${response.status}: ${response.text}`);
-  assert.equal(typeof response.body?.error, 'object', `error envelope missing: ${response.text}`);
-  const { error } = response.body;
-  assert.equal(error.code, status);
-  assert.equal(typeof error.type, 'string');
-  assert.equal(typeof error.message, 'string');
-  assert.ok(error.message.length > 0);
-  assert.equal(typeof error.details, 'object');
-  assert.equal(error.request_id, response.headers['x-request-id']);
-  if (type) assert.equal(error.type, type);
-  return error;
-}
-
-/** The field problems of a 400, asserting that `field` is among them. */
-function assertFieldError(response: Response<any>, field: string): string[] {
-  const error = assertEnvelope(response, 400, 'validation_error');
-  const problems = error.details[field];
-  assert.ok(Array.isArray(problems) && problems.length > 0, `details.${field} missing: ${response.text}`);
-  for (const problem of problems) assert.equal(typeof problem, 'string');
-  return problems;
-}
 
 async function usersWithEmail(email: string): Promise<number> {
   const rows = await db

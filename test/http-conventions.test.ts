@@ -2,26 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildTestApp, call } from './helpers/app.ts';
 import { createUser } from './helpers/factories.ts';
+import { assertEnvelope } from './helpers/assertions.ts';
 
 const { app } = await buildTestApp();
-
-/** Asserts the one error envelope and returns it. */
-function assertEnvelope(
-  response: { status: number; body: any; headers: Record<string, unknown> },
-  status: number,
-  type?: string,
-) {
-  assert.equal(response.status, status);
-  assert.equal(typeof response.body?.error, 'object', 'error envelope missing');
-  const { error } = response.body;
-  assert.equal(error.code, status);
-  assert.equal(typeof error.type, 'string');
-  assert.equal(typeof error.message, 'string');
-  assert.equal(typeof error.details, 'object');
-  assert.equal(error.request_id, response.headers['x-request-id']);
-  if (type) assert.equal(error.type, type);
-  return error;
-}
 
 describe('error envelope', () => {
   it('400 validation errors carry per-field details', async () => {

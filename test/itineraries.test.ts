@@ -3,9 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { changes, itineraries, itineraryItems, tripMembers, type Role } from '../src/db/schema/index.ts';
-import { buildTestApp, call, type Response } from './helpers/app.ts';
+import { buildTestApp, call } from './helpers/app.ts';
 import { countQueries, testDatabase } from './helpers/database.ts';
 import { createUser, type TestUser } from './helpers/factories.ts';
+import { assertEnvelope, assertFieldError } from './helpers/assertions.ts';
 
 const { app } = await buildTestApp();
 const { db } = await testDatabase();
@@ -16,24 +17,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 // ---- helpers ------------------------------------------------------------------------------------
-
-function assertEnvelope(response: Response<any>, status: number, type?: string) {
-  assert.equal(response.status, status, `expected ${status}, got ${response.status}: ${response.text}`);
-  assert.equal(typeof response.body?.error, 'object', `error envelope missing: ${response.text}`);
-  const { error } = response.body;
-  assert.equal(error.code, status);
-  assert.equal(typeof error.message, 'string');
-  assert.equal(error.request_id, response.headers['x-request-id']);
-  if (type) assert.equal(error.type, type);
-  return error;
-}
-
-function assertFieldError(response: Response<any>, field: string): string[] {
-  const error = assertEnvelope(response, 400, 'validation_error');
-  const problems = error.details[field];
-  assert.ok(Array.isArray(problems) && problems.length > 0, `details.${field} missing: ${response.text}`);
-  return problems;
-}
 
 async function newTrip(owner: TestUser, body: Record<string, unknown> = {}) {
   const response = await call(app, 'POST', `${API}/trips/`, {

@@ -7,36 +7,16 @@ import zlib from 'node:zlib';
 import { asc, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { changes, users } from '../src/db/schema/index.ts';
-import { buildTestApp, call, type Response } from './helpers/app.ts';
+import { buildTestApp, call } from './helpers/app.ts';
 import { testDatabase } from './helpers/database.ts';
 import { createUser, uniqueEmail, type TestUser } from './helpers/factories.ts';
+import { assertEnvelope, assertFieldError } from './helpers/assertions.ts';
 
 const { app, config } = await buildTestApp();
 const { db } = await testDatabase();
 
 const ME = '/api/v1/users/me/';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** Asserts the one error envelope and returns its `error`. */
-function assertEnvelope(response: Response<any>, status: number, type?: string) {
-  assert.equal(response.status, status, `expected ${status}, got ${response.status}: ${response.text}`);
-  assert.equal(typeof response.body?.error, 'object', `error envelope missing: ${response.text}`);
-  const { error } = response.body;
-  assert.equal(error.code, status);
-  assert.equal(typeof error.type, 'string');
-  assert.equal(typeof error.message, 'string');
-  assert.equal(typeof error.details, 'object');
-  assert.equal(error.request_id, response.headers['x-request-id']);
-  if (type) assert.equal(error.type, type);
-  return error;
-}
-
-function assertFieldError(response: Response<any>, field: string): string[] {
-  const error = assertEnvelope(response, 400, 'validation_error');
-  const problems = error.details[field];
-  assert.ok(Array.isArray(problems) && problems.length > 0, `details.${field} missing: ${response.text}`);
-  return problems;
-}
 
 const getMe = (token: string) => call(app, 'GET', ME, { token });
 
