@@ -1,4 +1,9 @@
+import type { FastifyRequest } from 'fastify';
+import type { Db } from '../../db/index.ts';
 import type { InvitationRow, UserRow } from '../../db/schema/index.ts';
+import { paginate, type PageWindow } from '../../http/pagination.ts';
+import { mediaUrlFor } from '../users/media-url.ts';
+import { loadInviters } from './queries.ts';
 import { displayName } from '../collaborators/emails.ts';
 import { presentUser } from '../users/presenter.ts';
 import { effectiveStatus } from './tokens.ts';
@@ -44,4 +49,25 @@ export function presentLookup(row: InvitationRow, tripTitle: string, inviter: Us
     invited_by_name: displayName(inviter),
     expires_at: row.expiresAt.toISOString(),
   };
+}
+
+/** A page of invitations with their inviters loaded in one query. */
+export async function presentInvitationPage(
+  db: Db,
+  request: FastifyRequest,
+  window: PageWindow,
+  total: number,
+  rows: { invitation: InvitationRow; tripTitle: string }[],
+) {
+  const inviters = await loadInviters(
+    db,
+    rows.map((r) => r.invitation),
+  );
+  const mediaUrl = mediaUrlFor(request, request.server.ctx);
+  return paginate(
+    request,
+    window,
+    total,
+    rows.map((r) => presentInvitation(r.invitation, r.tripTitle, inviters, mediaUrl)),
+  );
 }

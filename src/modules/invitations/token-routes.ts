@@ -3,12 +3,11 @@ import { Type } from '@sinclair/typebox';
 import { authenticateToken, bearerToken, currentUser } from '../../http/authenticate.ts';
 import { errorResponses } from '../../http/envelope.ts';
 import { notAuthenticated, notFound } from '../../http/errors.ts';
-import { Page, paginate, pageWindow, PageQuery } from '../../http/pagination.ts';
+import { Page, pageWindow, PageQuery } from '../../http/pagination.ts';
 import { inTransaction } from '../changes/unit-of-work.ts';
 import { presentMember } from '../collaborators/present.ts';
-import { mediaUrlFor } from '../users/media-url.ts';
 import { findUserById } from '../users/queries.ts';
-import { presentInvitation, presentLookup } from './presenter.ts';
+import { presentInvitationPage, presentLookup } from './presenter.ts';
 import { findInvitationByKey, listOpenInvitationsFor, loadInviters } from './queries.ts';
 import { acceptInvitation, declineInvitation } from './respond.ts';
 import { AcceptResult, Invitation, InvitationLookup, TokenParams } from './schemas.ts';
@@ -43,17 +42,7 @@ export const tokenInvitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!user) throw notAuthenticated();
       const window = pageWindow(request.query);
       const { total, rows } = await listOpenInvitationsFor(ctx.db, user.email, window);
-      const inviters = await loadInviters(
-        ctx.db,
-        rows.map((r) => r.invitation),
-      );
-      const mediaUrl = mediaUrlFor(request, ctx);
-      return paginate(
-        request,
-        window,
-        total,
-        rows.map((r) => presentInvitation(r.invitation, r.tripTitle, inviters, mediaUrl)),
-      );
+      return presentInvitationPage(ctx.db, request, window, total, rows);
     },
   );
 

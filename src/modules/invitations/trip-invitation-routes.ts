@@ -6,7 +6,7 @@ import type { InvitationRow } from '../../db/schema/index.ts';
 import { currentUser } from '../../http/authenticate.ts';
 import { errorResponses } from '../../http/envelope.ts';
 import { expectedVersion } from '../../http/etag.ts';
-import { absoluteBase, Page, paginate, pageWindow } from '../../http/pagination.ts';
+import { absoluteBase, Page, pageWindow } from '../../http/pagination.ts';
 import { inTransaction } from '../changes/unit-of-work.ts';
 import { presentMember } from '../collaborators/present.ts';
 import { idempotencyKeyOf, runIdempotent } from '../idempotency/idempotent.ts';
@@ -14,7 +14,7 @@ import { authorizeTrip } from '../trips/access.ts';
 import { Collaborator, TripParams } from '../trips/schemas.ts';
 import { mediaUrlFor } from '../users/media-url.ts';
 import { inviteToTrip } from './invite.ts';
-import { presentInvitation } from './presenter.ts';
+import { presentInvitation, presentInvitationPage } from './presenter.ts';
 import { listTripInvitations, loadInviters } from './queries.ts';
 import { revokeInvitation } from './revoke.ts';
 import { Invitation, InvitationParams, InvitationSent, InviteBody, TripInvitationsQuery } from './schemas.ts';
@@ -114,17 +114,7 @@ export const tripInvitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       });
       const window = pageWindow(request.query);
       const { total, rows } = await listTripInvitations(ctx.db, trip.id, request.query.status, window);
-      const inviters = await loadInviters(
-        ctx.db,
-        rows.map((r) => r.invitation),
-      );
-      const mediaUrl = mediaUrlFor(request, ctx);
-      return paginate(
-        request,
-        window,
-        total,
-        rows.map((r) => presentInvitation(r.invitation, r.tripTitle, inviters, mediaUrl)),
-      );
+      return presentInvitationPage(ctx.db, request, window, total, rows);
     },
   );
 
