@@ -154,3 +154,38 @@ describe('allowed hosts', () => {
     assert.equal((await call(strict, 'GET', '/health/', { headers: { host: '10.0.0.7:8000' } })).status, 200);
   });
 });
+
+describe('CORS', () => {
+  it('allows every method in preflight and keeps CORS headers on a 401', async () => {
+    const { app: browser } = await buildTestApp({ CORS_ALLOWED_ORIGINS: 'http://app.example' });
+    const preflight = await browser.inject({
+      method: 'OPTIONS',
+      url: '/api/v1/users/me/',
+      headers: {
+        origin: 'http://app.example',
+        'access-control-request-method': 'PATCH',
+        'access-control-request-headers': 'authorization,if-match',
+      },
+    });
+    assert.equal(preflight.statusCode, 204);
+    assert.match(String(preflight.headers['access-control-allow-methods']), /PATCH/);
+    assert.match(String(preflight.headers['access-control-allow-headers']), /If-Match/i);
+    const unauthorized = await call(browser, 'GET', '/api/v1/users/me/', {
+      headers: { origin: 'http://app.example', authorization: 'Bearer nope' },
+    });
+    assertEnvelope(unauthorized, 401, 'token_not_valid');
+    assert.equal(unauthorized.headers['access-control-allow-origin'], 'http://app.example');
+    const other = await call(browser, 'GET', '/api/v1/', { headers: { origin: 'http://evil.example' } });
+    assert.equal(other.headers['access-control-allow-origin'], undefined);
+  });
+});
+
+describe('token guessing', () => {
+  it('is rate limited like any other request', async () => {
+    const { app: limited } = await buildTestApp({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_DEFAULT: '3' });
+    const statuses = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push((await call(limited, 'GET', '/api/v1/users/me/', { token: `forged-${i}` })).status);
+    assert.deepEqual(statuses, [401, 401, 401, 429]);
+  });
+});

@@ -19,26 +19,40 @@ export async function authenticateToken(tokens: AccessTokens, token: string | nu
   return { id: verified.userId };
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set when a token was sent but did not verify; the 401 is raised after rate limiting. */
+    authFailed: boolean;
+  }
+}
+
+const isApi = (request: FastifyRequest) => request.routeOptions.url?.startsWith('/api/v1') === true;
+
 /**
  * Authentication is the default for everything under /api/v1/: a route opts out only by
  * declaring `config: { public: true }`, so a new route cannot be left open by forgetting.
- * Public routes still learn who the caller is when a valid token is sent (for rate-limit keys).
+ * Two steps: `onRequest` identifies the caller (so the rate limiter can key on the user), and
+ * `preParsing` — after the limiter — refuses a protected route without a valid token. Guessing
+ * tokens is therefore rate limited like any other request.
  */
 export function installAuthentication(app: FastifyInstance, tokens: AccessTokens): void {
   app.decorateRequest('user', null);
+  app.decorateRequest('authFailed', false);
   app.addHook('onRequest', async (request) => {
-    const url = request.routeOptions.url;
-    if (!url || !url.startsWith('/api/v1')) return;
+    if (!isApi(request)) return;
     const token = bearerToken(request);
-    if (request.routeOptions.config.public) {
-      if (token) request.user = await tokens.verify(token).then((v) => (v ? { id: v.userId } : null));
-      return;
-    }
-    request.user = await authenticateToken(tokens, token);
+    if (!token) return;
+    const verified = await tokens.verify(token);
+    if (verified) request.user = { id: verified.userId };
+    else request.authFailed = true;
+  });
+  app.addHook('preParsing', async (request) => {
+    if (!isApi(request) || request.routeOptions.config.public || request.user) return;
+    throw request.authFailed ? invalidToken() : notAuthenticated();
   });
 }
 
-/** The caller of an authenticated route; the hook above guarantees it is set. */
+/** The caller of an authenticated route; the hooks above guarantee it is set. */
 export function currentUser(request: FastifyRequest): AuthUser {
   if (!request.user) throw notAuthenticated();
   return request.user;
