@@ -189,3 +189,42 @@ describe('token guessing', () => {
     assert.deepEqual(statuses, [401, 401, 401, 429]);
   });
 });
+
+describe('unknown fields', () => {
+  it('are dropped from bodies, so read-only fields sent back change nothing', async () => {
+    const user = await createUser(app);
+    const response = await call(app, 'PATCH', '/api/v1/users/me/', {
+      token: user.access,
+      body: {
+        first_name: 'Ada',
+        id: '00000000-0000-0000-0000-000000000000',
+        email: 'other@example.test',
+        version: 99,
+        is_staff: true,
+      },
+    });
+    assert.equal(response.status, 200);
+    assert.equal(response.body.first_name ?? response.body.profile.first_name, 'Ada');
+    assert.equal(response.body.id, user.id);
+    assert.equal(response.body.email, user.email);
+    assert.equal(response.body.version, 2);
+  });
+
+  it('do not change an idempotent create retry', async () => {
+    const user = await createUser(app);
+    const headers = { 'idempotency-key': 'retry-with-extra-field' };
+    const first = await call(app, 'POST', '/api/v1/trips/', {
+      token: user.access,
+      headers,
+      body: { title: 'Once' },
+    });
+    const again = await call(app, 'POST', '/api/v1/trips/', {
+      token: user.access,
+      headers,
+      body: { title: 'Once', collaborator_count: 1 },
+    });
+    assert.equal(first.status, 201);
+    assert.equal(again.status, 201);
+    assert.equal(again.body.id, first.body.id);
+  });
+});

@@ -5,9 +5,10 @@ import type { ErrorDetails } from './errors.ts';
 
 function makeAjv(coerce: boolean): Ajv {
   const ajv = new Ajv({
-    // Unknown body fields are dropped, as the original API (Django REST framework) did: existing
-    // clients send read-only fields back and must keep working.
-    removeAdditional: true,
+    // Unknown fields are dropped, as the original API (Django REST framework) did: existing clients
+    // send read-only fields back and must keep working. 'all' strips whatever `properties` does not
+    // name; free-form objects must use Type.Record (patternProperties), which keeps their keys.
+    removeAdditional: 'all',
     useDefaults: true,
     coerceTypes: coerce ? 'array' : false,
     allErrors: true,
