@@ -95,7 +95,15 @@ async function main(): Promise<number> {
   const concurrency = Math.max(2, os.availableParallelism());
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...testFiles(process.argv.slice(2))],
+    // A hung test fails after 2 minutes instead of hanging the run (and CI) forever.
+    [
+      '--import',
+      'tsx',
+      '--test',
+      `--test-concurrency=${concurrency}`,
+      '--test-timeout=120000',
+      ...testFiles(process.argv.slice(2)),
+    ],
     { cwd: root, env, stdio: 'inherit' },
   );
   const code = await new Promise<number>((resolve) =>

@@ -4,7 +4,7 @@ import type { AppContext } from '../../context.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import { users, type UserRow } from '../../db/schema/index.ts';
 import { fieldError, notAuthenticated, notFound, preconditionFailed } from '../../http/errors.ts';
-import { recordChange } from '../changes/record-change.ts';
+import { inTransaction } from '../changes/unit-of-work.ts';
 import type { SniffedImage } from './image-sniff.ts';
 import { findUserById, usernameTaken } from './queries.ts';
 import type { UpdateMeBody } from './schemas.ts';
@@ -70,7 +70,7 @@ export async function updateMe(ctx: AppContext, props: UpdateMeProps): Promise<U
   if (fields.length === 0) return current;
 
   try {
-    const updated = await ctx.db.transaction(async (tx) => {
+    const updated = await inTransaction(ctx, async ({ tx, record }) => {
       const [row] = await tx
         .update(users)
         .set({ ...set, version: sql`${users.version} + 1`, updatedAt: sql`now()` })
@@ -81,7 +81,7 @@ export async function updateMe(ctx: AppContext, props: UpdateMeProps): Promise<U
         const fresh = await findUserById(tx, current.id);
         throw fresh ? preconditionFailed(props.present(fresh)) : notFound();
       }
-      await recordChange(tx, {
+      await record({
         tripId: null,
         entity: 'user',
         entityId: row.id,
