@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildApp } from '../src/app.ts';
-import { openDatabase } from '../src/db/index.ts';
+import { migrate, openDatabase } from '../src/db/index.ts';
 import { buildTestApp, call } from './helpers/app.ts';
 import { closeAtEnd } from './helpers/database.ts';
 import { services, testConfig } from './helpers/env.ts';
@@ -15,6 +15,7 @@ describe('health', () => {
     assert.equal(response.body.service, 'smart-trip-planner');
     assert.equal(response.body.checks.database, 'ok');
     assert.equal(response.body.checks.redis, services.redisUrl ? 'ok' : 'not_configured');
+    assert.equal(response.body.checks.migrations, 'ok');
     assert.equal((await call(app, 'GET', '/health/live')).status, 200);
     assert.equal((await call(app, 'GET', '/health/ready')).status, 200);
   });
@@ -26,7 +27,7 @@ describe('health', () => {
       REDIS_URL: undefined,
     });
     const database = await openDatabase(config.database);
-    const app = await buildApp(config, { database });
+    const app = await buildApp(config, { database, emailSender: false });
     closeAtEnd(async () => {
       await app.close();
       await database.close();
@@ -42,6 +43,22 @@ describe('health', () => {
       200,
       'liveness does not depend on the database',
     );
+  });
+
+  it("is 503 with migrations pending when the database lacks this build's tables", async () => {
+    const config = testConfig({ REDIS_URL: undefined });
+    const database = await openDatabase({ kind: 'pglite', dataDir: null });
+    const app = await buildApp(config, { database, emailSender: false });
+    closeAtEnd(async () => {
+      await app.close();
+      await database.close();
+    });
+    const response = await call(app, 'GET', '/health/');
+    assert.equal(response.status, 503);
+    assert.equal(response.body.checks.database, 'ok');
+    assert.equal(response.body.checks.migrations, 'pending');
+    await migrate(database);
+    assert.equal((await call(app, 'GET', '/health/')).status, 200);
   });
 
   it('is 503 naming Redis when Redis is configured but unreachable', async () => {

@@ -66,3 +66,19 @@ export async function migrate(database: Database, dir = MIGRATIONS_DIR): Promise
     }
   });
 }
+
+let shippedTags: Promise<string[]> | null = null;
+
+/** Migrations shipped with this build that the database has not applied (all of them on an empty database). */
+export async function pendingMigrations(database: Database, dir = MIGRATIONS_DIR): Promise<string[]> {
+  shippedTags ??= fs
+    .readFile(path.join(dir, 'meta/_journal.json'), 'utf8')
+    .then((text) => (JSON.parse(text) as Journal).entries.map((e) => e.tag));
+  const shipped = await shippedTags;
+  const applied = await database.withSession(async (exec) => {
+    const table = await exec(`select to_regclass('schema_migrations') is not null as present`);
+    if (!table.rows[0]?.present) return new Set<string>();
+    return new Set((await exec('select tag from schema_migrations')).rows.map((r) => String(r.tag)));
+  });
+  return shipped.filter((tag) => !applied.has(tag));
+}

@@ -1,20 +1,29 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../../context.ts';
+import { pendingMigrations } from '../../db/migrate.ts';
 
 const Check = Type.Union([Type.Literal('ok'), Type.Literal('unavailable'), Type.Literal('not_configured')]);
 const Health = Type.Object({
   status: Type.Union([Type.Literal('healthy'), Type.Literal('unhealthy')]),
   service: Type.String(),
   version: Type.String(),
-  checks: Type.Object({ database: Check, redis: Check }),
+  checks: Type.Object({
+    database: Check,
+    redis: Check,
+    migrations: Type.Union([Type.Literal('ok'), Type.Literal('pending'), Type.Literal('unavailable')], {
+      description: 'pending: this build expects migrations the database lacks (run `npm run migrate`)',
+    }),
+  }),
 });
 
 type CheckResult = 'ok' | 'unavailable' | 'not_configured';
 
 /** Probes each dependency; failures are named, never explained (no error text leaves the server). */
-async function runChecks(ctx: AppContext): Promise<{ database: CheckResult; redis: CheckResult }> {
-  const [database, redis] = await Promise.all([
+async function runChecks(
+  ctx: AppContext,
+): Promise<{ database: CheckResult; redis: CheckResult; migrations: 'ok' | 'pending' | 'unavailable' }> {
+  const [database, redis, migrations] = await Promise.all([
     ctx.database.ping(2000).then(
       () => 'ok' as const,
       (error: unknown) => {
@@ -31,8 +40,13 @@ async function runChecks(ctx: AppContext): Promise<{ database: CheckResult; redi
           },
         )
       : Promise.resolve('not_configured' as const),
+    // A database without this build's tables answers SELECT 1 but fails every request.
+    pendingMigrations(ctx.database).then(
+      (pending) => (pending.length === 0 ? ('ok' as const) : ('pending' as const)),
+      () => 'unavailable' as const,
+    ),
   ]);
-  return { database, redis };
+  return { database, redis, migrations };
 }
 
 /** /health/ for load balancers and the checklist, /health/live and /health/ready for orchestrators. */
@@ -45,6 +59,7 @@ export const healthRoutes =
       const checks = await runChecks(ctx);
       const healthy =
         checks.database === 'ok' &&
+        checks.migrations === 'ok' &&
         checks.redis !== 'unavailable' &&
         !(includeShutdown && ctx.state.shuttingDown);
       return {
