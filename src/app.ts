@@ -100,7 +100,6 @@ export async function buildApp(
   installJsonParser(app);
   installRequestLogging(app);
   installHostCheck(app, config.allowedHosts);
-  installAuthentication(app, ctx.accessTokens);
 
   // cross-origin: avatars and (later) web-client assets are embedded from other origins; the API's
   // data is guarded by CORS and tokens, not by this header.
@@ -117,7 +116,12 @@ export async function buildApp(
       'Retry-After',
     ],
     maxAge: 600,
+    // The default is GET, HEAD, POST only: browsers would be refused every update and delete.
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'X-Request-Id'],
   });
+  // After helmet and CORS, so a 401 still carries their headers (a browser app must read it to refresh).
+  installAuthentication(app, ctx.accessTokens);
   await installRateLimit(app, config.rateLimit, platform.rateLimitStore);
   await app.register(multipart, { limits: { fileSize: config.media.maxAvatarBytes, files: 1 } });
   await installOpenApi(app, VERSION);

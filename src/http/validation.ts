@@ -3,12 +3,12 @@ import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { ErrorDetails } from './errors.ts';
 
-function makeAjv(coerce: boolean): Ajv {
+function makeAjv(coerce: boolean, dropUnknown = true): Ajv {
   const ajv = new Ajv({
     // Unknown fields are dropped, as the original API (Django REST framework) did: existing clients
     // send read-only fields back and must keep working. 'all' strips whatever `properties` does not
     // name; free-form objects must use Type.Record (patternProperties), which keeps their keys.
-    removeAdditional: 'all',
+    removeAdditional: dropUnknown ? 'all' : false,
     useDefaults: true,
     coerceTypes: coerce ? 'array' : false,
     allErrors: true,
@@ -25,10 +25,13 @@ function makeAjv(coerce: boolean): Ajv {
 // right types, so `"5"` for a number is an error there, not silently accepted.
 const coercing = makeAjv(true);
 const strict = makeAjv(false);
+// Headers are validated in place on `request.headers`: stripping the undeclared ones would take
+// Host, Accept-Encoding… away from everything after validation (links, compression).
+const headerAjv = makeAjv(true, false);
 const cache = new WeakMap<object, ValidateFunction>();
 
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
-  const ajv = httpPart === 'body' ? strict : coercing;
+  const ajv = httpPart === 'body' ? strict : httpPart === 'headers' ? headerAjv : coercing;
   const key = schema as object;
   let validate = httpPart === 'body' ? cache.get(key) : undefined;
   if (!validate) {
