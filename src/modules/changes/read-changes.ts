@@ -63,13 +63,15 @@ export async function readChanges(
       : props.tripIds.length === 0
         ? sql`false`
         : sql`trip_id in ${props.tripIds}`;
+  // ORDER BY names the table's columns: a bare `txid` would be the text alias of the select list,
+  // sorting '10' before '9' (skipping rows once txids gain a digit) and defeating the index.
   const result = await db.execute<RawRow>(sql`
     select txid::text as txid, seq, trip_id, entity, entity_id, op, version, actor_id, fields, created_at
     from changes
     where (txid, seq) > (${props.after.txid.toString()}::xid8, ${props.after.seq.toString()}::bigint)
       and txid < pg_snapshot_xmin(pg_current_snapshot())
       and ${tripFilter}
-    order by txid, seq
+    order by changes.txid, changes.seq
     limit ${props.limit}`);
   const rows = (result as unknown as { rows: RawRow[] }).rows ?? (result as unknown as RawRow[]);
   return rows.map((row) => ({
