@@ -1,8 +1,6 @@
 import fs from 'node:fs';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
-import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
@@ -12,8 +10,19 @@ import { openDatabase, type Database } from './db/index.ts';
 import { installAuthentication } from './http/authenticate.ts';
 import { installJsonParser } from './http/body-parsers.ts';
 import { installHostCheck } from './http/host-check.ts';
+import { installCompression } from './http/compression.ts';
+import { installHttps } from './http/https.ts';
+import { installMediaRoute } from './http/media-route.ts';
+import { installObservability } from './http/observability.ts';
+import { installSecurityHeaders } from './http/security-headers.ts';
+import { installStaticFiles } from './http/static-files.ts';
 import { ErrorEnvelope } from './http/envelope.ts';
-import { installErrorHandling, installNotFound } from './http/error-handler.ts';
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  installErrorHandling,
+  installNotFound,
+} from './http/error-handler.ts';
 import { installOpenApi } from './http/openapi.ts';
 import { installRateLimit } from './http/rate-limit.ts';
 import { genRequestId, installRequestLogging } from './http/request-log.ts';
@@ -30,10 +39,13 @@ import { collaboratorRoutes } from './modules/collaborators/routes.ts';
 import { invitationRoutes } from './modules/invitations/routes.ts';
 import { itineraryRoutes } from './modules/itineraries/routes.ts';
 import { pollRoutes } from './modules/polls/routes.ts';
+import { chatRoutes } from './modules/chat/routes.ts';
+import { installRealtime } from './realtime/index.ts';
+import { syncRoutes } from './modules/sync/routes.ts';
 import { createEmailSender } from './platform/email-outbox.ts';
 import { createPlatform, type Platform } from './platform/index.ts';
 import { createLogger } from './platform/logger.ts';
-import { LocalMediaStorage, MEDIA_URL_PREFIX } from './platform/media-storage.ts';
+import { createMediaStorage } from './platform/media-storage.ts';
 import { createPasswordHasher } from './platform/password-hasher.ts';
 import { VERSION } from './version.ts';
 
@@ -73,6 +85,9 @@ export async function buildApp(
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 200 },
     return503OnClosing: true,
+    // Router errors (bad percent-encoding, over-long path parameters) in the envelope too.
+    frameworkErrors,
+    clientErrorHandler,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -82,7 +97,7 @@ export async function buildApp(
     database,
     db: database.db,
     platform,
-    media: new LocalMediaStorage(config.media.dir),
+    media: await createMediaStorage(config.media),
     passwords: createPasswordHasher(config.auth.argon2),
     accessTokens: createAccessTokens(config.secretKey, config.auth.accessTokenTtlSec),
     changeListeners: [],
@@ -100,10 +115,11 @@ export async function buildApp(
   installJsonParser(app);
   installRequestLogging(app);
   installHostCheck(app, config.allowedHosts);
+  installHttps(app, config);
+  await installObservability(app, ctx);
 
-  // cross-origin: avatars and (later) web-client assets are embedded from other origins; the API's
-  // data is guarded by CORS and tokens, not by this header.
-  await app.register(helmet, { global: true, crossOriginResourcePolicy: { policy: 'cross-origin' } });
+  await installSecurityHeaders(app);
+  await installCompression(app, config.http.compress);
   await app.register(cors, {
     origin: config.corsAllowedOrigins.includes('*') ? true : config.corsAllowedOrigins,
     credentials: false,
@@ -122,18 +138,14 @@ export async function buildApp(
   });
   // After helmet and CORS, so a 401 still carries their headers (a browser app must read it to refresh).
   installAuthentication(app, ctx.accessTokens);
+  await installStaticFiles(app, config.staticRoot); // before the limiter: static files are not limited
   await installRateLimit(app, config.rateLimit, platform.rateLimitStore);
   await app.register(multipart, { limits: { fileSize: config.media.maxAvatarBytes, files: 1 } });
   await installOpenApi(app, VERSION);
-  await app.register(fastifyStatic, {
-    root: config.media.dir,
-    prefix: MEDIA_URL_PREFIX,
-    decorateReply: false,
-    index: false,
-    maxAge: '1h',
-  });
+  installMediaRoute(app, ctx.media);
 
   await app.register(healthRoutes(VERSION));
+  await installRealtime(app);
   await app.register(
     async (api) => {
       await api.register(apiIndexRoutes(VERSION));
@@ -144,6 +156,8 @@ export async function buildApp(
       await api.register(invitationRoutes);
       await api.register(itineraryRoutes);
       await api.register(pollRoutes);
+      await api.register(chatRoutes);
+      await api.register(syncRoutes);
     },
     { prefix: '/api/v1' },
   );
@@ -152,6 +166,7 @@ export async function buildApp(
     await emailSender?.stop();
     if (!options.platform) await platform.close();
     if (!options.database) await database.close();
+    ctx.media.close?.();
   });
   return app;
 }

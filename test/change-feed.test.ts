@@ -17,7 +17,17 @@ describe('change feed cursor', () => {
   it('encodes and decodes cursors; rejects junk', () => {
     const cursor = { txid: 123456789012n, seq: 42n };
     assert.deepEqual(decodeCursor(encodeCursor(cursor)), cursor);
-    for (const bad of ['', 'abc', '1.', '.1', '1.2.3', '-1.2', '1e5.2'])
+    for (const bad of [
+      '',
+      'abc',
+      '1.',
+      '.1',
+      '1.2.3',
+      '-1.2',
+      '1e5.2',
+      '99999999999999999999.1',
+      '1.9223372036854775808',
+    ])
       assert.equal(decodeCursor(bad), null, bad);
   });
 

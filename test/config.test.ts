@@ -120,3 +120,32 @@ describe('configuration', () => {
     assert.match(result.stderr, /ALLOWED_HOSTS is empty/);
   });
 });
+
+describe('WebSocket limits (WS_*)', () => {
+  it('has safe defaults, reads durations and sizes, and reports bad values', () => {
+    assert.deepEqual(loadConfig({}).realtime, {
+      maxFrameBytes: 65536,
+      messagesPer10s: 60,
+      maxSocketsPerUser: 10,
+      heartbeatSec: 30,
+      maxBufferedBytes: 1048576,
+      replayMaxEvents: 1000,
+    });
+    const config = loadConfig({
+      WS_MAX_FRAME_BYTES: '4096',
+      WS_MESSAGES_PER_10S: '5',
+      WS_MAX_SOCKETS_PER_USER: '2',
+      WS_HEARTBEAT_SECONDS: '1m',
+      WS_MAX_BUFFERED_BYTES: '65536',
+      WS_REPLAY_MAX_EVENTS: '50',
+    });
+    assert.equal(config.realtime.heartbeatSec, 60);
+    assert.equal(config.realtime.maxSocketsPerUser, 2);
+    const problems = problemsOf({
+      WS_MAX_FRAME_BYTES: '10',
+      WS_HEARTBEAT_SECONDS: '0',
+      WS_MESSAGES_PER_10S: 'many',
+    });
+    assert.equal(problems.length, 3, problems.join('\n'));
+  });
+});

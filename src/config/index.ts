@@ -1,6 +1,15 @@
 import path from 'node:path';
 import { DEV_SECRET, TEST_SECRET, secretWeakness } from './defaults.ts';
 import { EnvReader, type Env } from './parse.ts';
+import { readRealtime } from './realtime.ts';
+import {
+  readHsts,
+  readMetrics,
+  readS3,
+  readSentry,
+  readStaticRoot,
+  readWebConcurrency,
+} from './production.ts';
 import type { AppEnv, Config, DatabaseConfig, SslMode } from './types.ts';
 
 export type { Config, AppEnv, DatabaseConfig, SslMode } from './types.ts';
@@ -113,12 +122,20 @@ export function loadConfig(source: Env = process.env): Readonly<Config> {
     media: {
       dir: path.resolve(r.string('MEDIA_ROOT', path.join(dataDir, 'media'))),
       maxAvatarBytes: r.int('AVATAR_MAX_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+      s3: readS3(r),
     },
+    hsts: readHsts(r),
+    staticRoot: readStaticRoot(r),
+    metrics: readMetrics(r, production),
+    sentry: readSentry(r),
+    webConcurrency: 1, // set below, once the database and Redis are known
     invitations: { ttlSec: r.seconds('INVITATION_TTL', 7 * 86400, 60, 365 * 86400) },
     http: {
       bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
-      shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT', 10, 1, 600) * 1000,
+      shutdownTimeoutMs: r.seconds('SHUTDOWN_TIMEOUT', 10, 1, 600) * 1000,
+      compress: r.bool('COMPRESS_RESPONSES', true),
     },
+    realtime: readRealtime(r),
     email: {
       host: r.optional('EMAIL_HOST') ?? null,
       port: r.int('EMAIL_PORT', 587, 1, 65535),
@@ -134,6 +151,7 @@ export function loadConfig(source: Env = process.env): Readonly<Config> {
       authMax: r.int('RATE_LIMIT_AUTH', 10, 1, 1_000_000),
     },
   };
+  config.webConcurrency = readWebConcurrency(r, env, config.database, config.redis);
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);

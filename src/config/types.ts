@@ -1,3 +1,5 @@
+import type { RealtimeConfig } from './realtime.ts';
+
 /** The typed, frozen configuration that every other module receives. */
 export type AppEnv = 'development' | 'test' | 'production';
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
@@ -5,6 +7,16 @@ export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' |
 export type DatabaseConfig =
   | { kind: 'pglite'; dataDir: string | null }
   | { kind: 'postgres'; url: string; sslMode: SslMode; poolSize: number };
+
+/** An S3-compatible bucket for media (AWS, MinIO, s3rver…); null keeps files in MEDIA_ROOT. */
+export interface S3Config {
+  bucket: string;
+  endpoint: string | null;
+  region: string;
+  accessKeyId: string | null;
+  secretAccessKey: string | null;
+  forcePathStyle: boolean;
+}
 
 export interface Config {
   env: AppEnv;
@@ -26,9 +38,21 @@ export interface Config {
     /** argon2id cost; lowered only by tests, never below OWASP's minimum outside them. */
     argon2: { memoryCost: number; timeCost: number };
   };
-  media: { dir: string; maxAvatarBytes: number };
+  media: { dir: string; maxAvatarBytes: number; s3: S3Config | null };
+  /** Strict-Transport-Security, sent only on https responses; maxAgeSec 0 turns it off. */
+  hsts: { maxAgeSec: number; includeSubDomains: boolean; preload: boolean };
+  /** The public/ folder served at / (long-lived caching for hashed names). */
+  staticRoot: string;
+  /** /metrics: Bearer token, or open when public (production without a token hides it). */
+  metrics: { token: string | null; public: boolean };
+  sentry: { dsn: string | null };
+  /** Worker processes sharing the port (node:cluster); 1 runs the server in this process. */
+  webConcurrency: number;
   invitations: { ttlSec: number };
-  http: { bodyLimitBytes: number; shutdownTimeoutMs: number };
+  /** compress: gzip/brotli for dynamic responses (COMPRESS_RESPONSES). */
+  http: { bodyLimitBytes: number; shutdownTimeoutMs: number; compress: boolean };
+  /** WebSocket limits (WS_* variables, src/config/realtime.ts). */
+  realtime: RealtimeConfig;
   email: {
     host: string | null;
     port: number;

@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import FindMyWay, { type HTTPVersion } from 'find-my-way';
 import { AppError } from './errors.ts';
@@ -36,6 +39,72 @@ function sendError(
     .code(status)
     .type('application/json; charset=utf-8')
     .send(envelope(status, type, message, details, String(reply.request.id)));
+}
+
+/** Router errors Fastify raises before any route or hook runs, mapped into the envelope. */
+const ROUTER_ERRORS: Record<string, { status: number; type: string; message: string }> = {
+  // Invalid percent-encoding in the path (`/trips/%/`): the URL itself is broken.
+  FST_ERR_BAD_URL: { status: 400, type: 'bad_request', message: 'Malformed URL.' },
+  // A path parameter longer than the router allows cannot name anything: the same 404 as a malformed id.
+  FST_ERR_MAX_PARAM_LENGTH: { status: 404, type: 'not_found', message: 'Not found.' },
+};
+
+/**
+ * Fastify's `frameworkErrors` option. Without it the router answers a bad URL or an over-long path
+ * parameter with its own JSON shape and no request id, and on a WebSocket upgrade request it never
+ * closes the socket (no hook runs), which leaks it and stalls shutdown.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const known = ROUTER_ERRORS[error.code] ?? {
+    status: 500,
+    type: 'internal_error',
+    message: 'Internal server error.',
+  };
+  if (known.status >= 500) request.log.error({ err: error }, 'router error');
+  if (request.raw.headers.upgrade) reply.raw.once('finish', () => request.raw.socket?.destroy());
+  reply.header('x-request-id', String(request.id));
+  void sendError(reply, known.status, known.type, known.message, {});
+}
+
+/** Node's HTTP parser errors, answered before Fastify sees a request (no hook or reply exists yet). */
+const CLIENT_ERRORS: Record<string, { status: number; type: string; message: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    type: 'headers_too_large',
+    message: 'Request line or headers are too large.',
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    type: 'request_timeout',
+    message: 'Request took too long to arrive.',
+  },
+};
+
+/**
+ * Fastify's `clientErrorHandler` option: a request the HTTP parser rejects (a URL or headers over
+ * the size cap, bytes that are not HTTP) is answered in the envelope, then the connection closes.
+ */
+export function clientErrorHandler(
+  this: FastifyInstance,
+  error: NodeJS.ErrnoException,
+  socket: Duplex,
+): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const known = (error.code && CLIENT_ERRORS[error.code]) || {
+    status: 400,
+    type: 'bad_request',
+    message: 'Malformed HTTP request.',
+  };
+  const requestId = randomUUID();
+  this.log.debug({ err: error, req_id: requestId }, 'client error');
+  if (socket.writable) {
+    const body = JSON.stringify(envelope(known.status, known.type, known.message, {}, requestId));
+    socket.end(
+      `HTTP/1.1 ${known.status} ${STATUS_CODES[known.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  setTimeout(() => socket.destroy(), 1000).unref();
 }
 
 /** The one error handler: every error leaves in the envelope; unknown ones are masked and logged. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from './errors.ts';
+import { INFRASTRUCTURE_PATH } from './https.ts';
 
 /** Django's ALLOWED_HOSTS rules: exact names, `.example.com` for a domain and its subdomains, `*` for any. */
 export function hostAllowed(host: string, allowed: readonly string[]): boolean {
@@ -15,12 +16,13 @@ export function hostAllowed(host: string, allowed: readonly string[]): boolean {
 /**
  * Refuses requests for hosts we do not serve, before anything else runs: absolute URLs in
  * responses are built from the Host header, so a forged one must never reach them.
- * Health probes are exempt: orchestrators call them by pod IP.
+ * Health probes and /metrics are exempt: orchestrators and Prometheus call them by pod IP
+ * (/metrics has its own token).
  */
 export function installHostCheck(app: FastifyInstance, allowed: readonly string[]): void {
   if (allowed.includes('*')) return;
   app.addHook('onRequest', async (request) => {
-    if (request.url.startsWith('/health')) return;
+    if (INFRASTRUCTURE_PATH.test(request.url)) return;
     if (!hostAllowed(request.host, allowed)) {
       throw badRequest('Invalid Host header: this server does not serve that host name.', 'disallowed_host');
     }

@@ -48,8 +48,8 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
   });
   await app.register(swaggerUi, {
     routePrefix: '/api/docs',
-    staticCSP: true,
-    uiConfig: { deepLinking: true, persistAuthorization: true },
+    // The CSP comes from http/security-headers.ts (DOCS_CSP); no validator badge from a third party.
+    uiConfig: { deepLinking: true, persistAuthorization: true, validatorUrl: null },
   });
   app.get('/api/schema/', { schema: { hide: true }, config: { rateLimit: false } }, async () =>
     app.swagger(),

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import { badRequest } from './errors.ts';
 
 export const PageQuery = Type.Object({
   page: Type.Optional(
@@ -58,7 +59,17 @@ export function paginate<T>(request: FastifyRequest, window: PageWindow, count: 
   };
 }
 
-/** `https://host` as the client reached us (through trusted proxies only). */
+/**
+ * `https://host` as the client reached us (through trusted proxies only). A Host header that
+ * cannot form a URL (`localhost:99999`, stray characters) is the client's error, not a 500 from
+ * `new URL` in whoever builds a link; ALLOWED_HOSTS refuses unknown names before this in production.
+ */
 export function absoluteBase(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
+  const base = `${request.protocol}://${request.host}`;
+  try {
+    new URL(base);
+    return base;
+  } catch {
+    throw badRequest('Invalid Host header.', 'invalid_host');
+  }
 }

@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.ts';
+import { metrics } from '../platform/metrics.ts';
 import type { RateLimitStore } from '../platform/rate-limit-store.ts';
 import { AppError } from './errors.ts';
 
@@ -44,6 +45,8 @@ export async function installRateLimit(
     timeWindow: config.windowSec * 1000,
     store: storeClass(store) as never,
     keyGenerator: rateLimitKey,
+    onExceeded: (request) =>
+      metrics.rateLimitRejections.inc({ route: request.routeOptions.url ?? 'unmatched' }),
     // The limiter must never make the API fail: if counting fails, let the request through.
     skipOnError: true,
     addHeadersOnExceeding: {

@@ -17,11 +17,15 @@ export function encodeCursor(cursor: Cursor): string {
   return `${cursor.txid}.${cursor.seq}`;
 }
 
-/** Parses `"<txid>.<seq>"`; null for anything else (callers answer 400). */
+/** The largest value of `bigint` (seq); xid8 is wider, but no txid gets near it either. */
+const MAX_INT8 = 2n ** 63n - 1n;
+
+/** Parses `"<txid>.<seq>"`; null for anything else (callers answer 400), out-of-range included. */
 export function decodeCursor(text: string): Cursor | null {
   const match = /^(\d{1,20})\.(\d{1,20})$/.exec(text);
   if (!match) return null;
-  return { txid: BigInt(match[1]!), seq: BigInt(match[2]!) };
+  const cursor = { txid: BigInt(match[1]!), seq: BigInt(match[2]!) };
+  return cursor.txid > MAX_INT8 || cursor.seq > MAX_INT8 ? null : cursor;
 }
 
 export interface ChangeEntry {

@@ -17,6 +17,7 @@ export async function addCollaborator(
     tripId: props.tripId,
     userId: props.actorId,
     action: 'member.add',
+    lock: 'key share', // the trip may not be deleted between this check and the insert
   });
   if (!canGrantRole(actorRole, props.role)) throw permissionDenied(OWNER_GRANT_DENIED);
   const user = await findUserById(unit.tx, props.userId);

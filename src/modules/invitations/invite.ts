@@ -38,6 +38,7 @@ export async function inviteToTrip(
     tripId: props.tripId,
     userId: props.actorId,
     action: 'member.invite',
+    lock: 'key share', // the trip may not be deleted between this check and the insert
   });
   const role = props.input.role ?? 'viewer';
   if (!canGrantRole(actorRole, role)) throw permissionDenied(OWNER_GRANT_DENIED);

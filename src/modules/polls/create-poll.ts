@@ -20,7 +20,7 @@ export async function createPoll(
   const question = normaliseQuestion(input.question);
   const options = normaliseOptions(input.options);
   const closesAt = input.closes_at === undefined ? null : futureClosesAt(input.closes_at);
-  await authorizeTrip(unit.tx, { tripId: input.trip, userId, action: 'poll.create' });
+  await authorizeTrip(unit.tx, { tripId: input.trip, userId, action: 'poll.create', lock: 'key share' });
 
   const [poll] = await unit.tx
     .insert(polls)

@@ -16,11 +16,14 @@ export async function roleIn(db: Db | Tx, tripId: string, userId: string): Promi
 /**
  * The trip and the caller's role, if the caller may take `action`: 404 for non-members (no
  * existence leak), 403 for members whose role is too low. `lock` takes the trip row FOR UPDATE,
- * serialising writers of one trip (reorders, last-owner checks).
+ * serialising writers of one trip (reorders, last-owner checks). `lock: 'key share'` only keeps the
+ * trip from being deleted until the transaction ends, as a create of a row that references it
+ * needs: its foreign-key check takes that lock too, but only at the insert, after a concurrent
+ * delete may already have won (a 500 instead of this 404).
  */
 export async function authorizeTrip(
   db: Db | Tx,
-  props: { tripId: string; userId: string; action: TripAction; lock?: boolean },
+  props: { tripId: string; userId: string; action: TripAction; lock?: boolean | 'key share' },
 ): Promise<{ trip: TripRow; role: Role }> {
   const query = db
     .select({ trip: trips, role: tripMembers.role })
@@ -28,7 +31,9 @@ export async function authorizeTrip(
     .innerJoin(tripMembers, and(eq(tripMembers.tripId, trips.id), eq(tripMembers.userId, props.userId)))
     .where(eq(trips.id, props.tripId))
     .limit(1);
-  const [row] = props.lock ? await query.for('update', { of: trips }) : await query;
+  const [row] = props.lock
+    ? await query.for(props.lock === true ? 'update' : props.lock, { of: trips })
+    : await query;
   if (!row) throw notFound('Trip not found.');
   if (!can(row.role, props.action)) throw permissionDenied();
   return row;

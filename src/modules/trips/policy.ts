@@ -22,7 +22,9 @@ export type TripAction =
   | 'poll.create'
   | 'poll.vote'
   | 'chat.read'
-  | 'chat.post';
+  | 'chat.post'
+  /** Delete other members' chat messages. */
+  | 'chat.moderate';
 
 const READ: TripAction[] = [
   'trip.read',
@@ -43,7 +45,7 @@ const EDIT: TripAction[] = [
   'itinerary.write',
   'poll.create',
 ];
-const OWN: TripAction[] = [...EDIT, 'trip.delete', 'member.remove', 'member.change_role'];
+const OWN: TripAction[] = [...EDIT, 'trip.delete', 'member.remove', 'member.change_role', 'chat.moderate'];
 
 const ALLOWED: Record<Role, ReadonlySet<TripAction>> = {
   viewer: new Set(READ),

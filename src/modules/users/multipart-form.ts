@@ -1,6 +1,6 @@
 import type {} from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
-import { fieldError, payloadTooLarge } from '../../http/errors.ts';
+import { AppError, badRequest, fieldError, payloadTooLarge } from '../../http/errors.ts';
 
 export interface UploadedFile {
   field: string;
@@ -45,7 +45,10 @@ export function readMultipartForm(fileField: string, maxBytes: number) {
           [fileField]: [`The file must be at most ${maxBytes} bytes.`],
         });
       }
-      throw error;
+      // Our own errors and @fastify/multipart's limits (4xx) pass as they are; anything else came
+      // from the form parser choking on the bytes (no final boundary, garbage): the client's fault.
+      if (error instanceof AppError || (error as { statusCode?: number }).statusCode) throw error;
+      throw badRequest('Request body is not a valid multipart form.', 'malformed_multipart');
     }
     request.body = fields;
   };

@@ -1,0 +1,49 @@
+import { eq, sql } from 'drizzle-orm';
+import { chatMessages, type ChatMessageRow } from '../../db/schema/index.ts';
+import { permissionDenied, preconditionFailed } from '../../http/errors.ts';
+import type { Unit } from '../changes/unit-of-work.ts';
+import { can } from '../trips/policy.ts';
+import { authorizeMessage } from './message-access.ts';
+
+/**
+ * Deletes a message: its sender, or a member whose role may moderate (the owner). The row stays
+ * without content so replies and history keep their place: the object still exists, so the change
+ * log records an update of `is_deleted` (live clients get `message_deleted`). Deleting a deleted
+ * message changes nothing.
+ */
+export async function deleteMessage(
+  unit: Unit,
+  props: {
+    userId: string;
+    messageId: string;
+    expectedVersion: number | null;
+    presentCurrent: (row: ChatMessageRow) => Promise<unknown>;
+  },
+): Promise<{ message: ChatMessageRow; changed: boolean }> {
+  const { message, role } = await authorizeMessage(unit.tx, {
+    messageId: props.messageId,
+    userId: props.userId,
+    action: 'chat.read',
+    lock: true,
+  });
+  const own = message.senderId === props.userId;
+  if (!own && !can(role, 'chat.moderate')) throw permissionDenied('You can only delete your own messages.');
+  if (props.expectedVersion !== null && props.expectedVersion !== message.version)
+    throw preconditionFailed(await props.presentCurrent(message));
+  if (message.isDeleted) return { message, changed: false };
+  const [deleted] = await unit.tx
+    .update(chatMessages)
+    .set({ content: '', isDeleted: true, version: sql`${chatMessages.version} + 1`, updatedAt: sql`now()` })
+    .where(eq(chatMessages.id, message.id))
+    .returning();
+  await unit.record({
+    tripId: message.tripId,
+    entity: 'message',
+    entityId: message.id,
+    op: 'update',
+    version: deleted!.version,
+    actorId: props.userId,
+    fields: ['content', 'is_deleted'],
+  });
+  return { message: deleted!, changed: true };
+}

@@ -1,0 +1,80 @@
+import { and, eq, or } from 'drizzle-orm';
+import { chatMessages, type ChatMessageRow } from '../../db/schema/index.ts';
+import { conflict, fieldError } from '../../http/errors.ts';
+import type { Unit } from '../changes/unit-of-work.ts';
+import { authorizeTrip } from '../trips/access.ts';
+import { checkContent } from './content.ts';
+import { findMessage, roomOfTrip } from './queries.ts';
+import type { PostMessageBody } from './schemas.ts';
+
+const FIELDS = ['content', 'message_type', 'reply_to', 'client_id'];
+
+/**
+ * Posts a member's message (REST and socket alike). A retry carrying the same `id` or `client_id`
+ * returns the message already stored (`created: false`) instead of a duplicate.
+ */
+export async function postMessage(
+  unit: Unit,
+  props: { userId: string; tripId: string; input: PostMessageBody },
+): Promise<{ message: ChatMessageRow; created: boolean }> {
+  const { input, userId } = props;
+  await authorizeTrip(unit.tx, { tripId: props.tripId, userId, action: 'chat.post' });
+  if (input.message_type === 'system')
+    throw fieldError('message_type', 'Only the server writes system messages.');
+  const content = checkContent(input.content);
+  const room = await roomOfTrip(unit.tx, props.tripId);
+  if (input.reply_to) {
+    const target = await findMessage(unit.tx, input.reply_to);
+    if (!target || target.chatRoomId !== room.id)
+      throw fieldError('reply_to', 'No such message in this chat room.');
+  }
+  const [message] = await unit.tx
+    .insert(chatMessages)
+    .values({
+      ...(input.id ? { id: input.id } : {}),
+      chatRoomId: room.id,
+      tripId: props.tripId,
+      senderId: userId,
+      content,
+      messageType: input.message_type ?? 'text',
+      replyToId: input.reply_to ?? null,
+      clientId: input.client_id ?? null,
+    })
+    // Any unique key (the id, or the sender's client_id) means "already posted".
+    .onConflictDoNothing()
+    .returning();
+  if (!message) return { message: await samePost(unit, props), created: false };
+  await unit.record({
+    tripId: props.tripId,
+    entity: 'message',
+    entityId: message.id,
+    op: 'insert',
+    version: message.version,
+    actorId: userId,
+    fields: FIELDS,
+  });
+  return { message, created: true };
+}
+
+/** The stored message a retried post names, or 409 when the id or client_id belongs to another. */
+async function samePost(
+  unit: Unit,
+  props: { userId: string; tripId: string; input: PostMessageBody },
+): Promise<ChatMessageRow> {
+  const { id, client_id: clientId } = props.input;
+  const matches = [
+    ...(id ? [eq(chatMessages.id, id)] : []),
+    ...(clientId ? [and(eq(chatMessages.senderId, props.userId), eq(chatMessages.clientId, clientId))] : []),
+  ];
+  const rows =
+    matches.length > 0
+      ? await unit.tx
+          .select()
+          .from(chatMessages)
+          .where(or(...matches))
+      : [];
+  const mine = rows.find((r) => r.senderId === props.userId && r.tripId === props.tripId);
+  if (mine && rows.every((r) => r.id === mine.id)) return mine;
+  const field = rows.some((r) => r.id === id) ? 'id' : 'client_id';
+  throw conflict('This message id is already in use.', { [field]: ['This id is already in use.'] });
+}

@@ -1,0 +1,134 @@
+import { and, asc, count, desc, eq, inArray, not, sql, type SQL } from 'drizzle-orm';
+import type { Db, Tx } from '../../db/index.ts';
+import {
+  chatMessages,
+  chatRooms,
+  tripMembers,
+  trips,
+  users,
+  type ChatMessageRow,
+  type ChatRoomRow,
+} from '../../db/schema/index.ts';
+import type { PageWindow } from '../../http/pagination.ts';
+import type { MessageGraph } from './presenter.ts';
+import { presentMessage } from './presenter.ts';
+import type { MessageView } from './schemas.ts';
+
+/** Senders and replied-to messages of `rows`: at most two queries whatever the count. */
+export async function loadMessageGraph(db: Db | Tx, rows: readonly ChatMessageRow[]): Promise<MessageGraph> {
+  const replies = new Map(rows.map((r) => [r.id, r]));
+  const missing = [
+    ...new Set(rows.flatMap((r) => (r.replyToId && !replies.has(r.replyToId) ? [r.replyToId] : []))),
+  ];
+  if (missing.length > 0) {
+    for (const row of await db.select().from(chatMessages).where(inArray(chatMessages.id, missing)))
+      replies.set(row.id, row);
+  }
+  const userIds = [...new Set([...replies.values()].flatMap((r) => (r.senderId ? [r.senderId] : [])))];
+  const userRows = userIds.length > 0 ? await db.select().from(users).where(inArray(users.id, userIds)) : [];
+  return { users: new Map(userRows.map((u) => [u.id, u])), replies };
+}
+
+/** Presents messages with their graph (two queries at most). */
+export async function presentMessages(db: Db | Tx, rows: readonly ChatMessageRow[]): Promise<MessageView[]> {
+  const graph = await loadMessageGraph(db, rows);
+  return rows.map((row) => presentMessage(row, graph));
+}
+
+export async function findMessage(db: Db | Tx, id: string): Promise<ChatMessageRow | undefined> {
+  const [row] = await db.select().from(chatMessages).where(eq(chatMessages.id, id)).limit(1);
+  return row;
+}
+
+/** The trip's room, if it has one (every trip gets one when created). */
+export async function findRoomOfTrip(db: Db | Tx, tripId: string): Promise<ChatRoomRow | undefined> {
+  const [found] = await db.select().from(chatRooms).where(eq(chatRooms.tripId, tripId)).limit(1);
+  return found;
+}
+
+/** The trip's room for a write or a chat session, made on first use if a trip somehow lacks one. */
+export async function roomOfTrip(db: Db | Tx, tripId: string): Promise<ChatRoomRow> {
+  const found = await findRoomOfTrip(db, tripId);
+  if (found) return found;
+  await db.insert(chatRooms).values({ tripId }).onConflictDoNothing();
+  const [row] = await db.select().from(chatRooms).where(eq(chatRooms.tripId, tripId)).limit(1);
+  return row!;
+}
+
+/**
+ * One page of a room, newest first, keyset-paged on (created_at, id) around a message of the room
+ * (`before` pages back in time, `after` forward); one query, plus one to learn if more exist.
+ */
+export async function pageOfMessages(
+  db: Db | Tx,
+  props: { roomId: string; before?: ChatMessageRow; after?: ChatMessageRow; limit: number },
+): Promise<{ rows: ChatMessageRow[]; hasMore: boolean }> {
+  const conditions: SQL[] = [eq(chatMessages.chatRoomId, props.roomId)];
+  const key = sql`(${chatMessages.createdAt}, ${chatMessages.id})`;
+  const forward = props.after !== undefined && props.before === undefined;
+  // Compared with the stored row, not a JS Date: timestamps keep microseconds that Date would drop.
+  const keyOf = (id: string) => sql`(select m.created_at, m.id from chat_messages m where m.id = ${id})`;
+  if (props.before) conditions.push(sql`${key} < ${keyOf(props.before.id)}`);
+  if (props.after) conditions.push(sql`${key} > ${keyOf(props.after.id)}`);
+  const order = forward
+    ? [asc(chatMessages.createdAt), asc(chatMessages.id)]
+    : [desc(chatMessages.createdAt), desc(chatMessages.id)];
+  const rows = await db
+    .select()
+    .from(chatMessages)
+    .where(and(...conditions))
+    .orderBy(...order)
+    .limit(props.limit + 1);
+  const hasMore = rows.length > props.limit;
+  const page = rows.slice(0, props.limit);
+  return { rows: forward ? page.reverse() : page, hasMore };
+}
+
+/** The caller's rooms, most recently active first: one count and one page query. */
+export async function roomsOfUser(
+  db: Db,
+  userId: string,
+  window: PageWindow,
+): Promise<{ total: number; rows: { room: ChatRoomRow; tripTitle: string }[] }> {
+  const where = eq(tripMembers.userId, userId);
+  const [totalRow] = await db
+    .select({ total: count() })
+    .from(tripMembers)
+    .innerJoin(chatRooms, eq(chatRooms.tripId, tripMembers.tripId))
+    .where(where);
+  // The newest message of each room comes from the (room, created_at) index: one probe per row.
+  const activity = sql`coalesce((select max(m.created_at) from chat_messages m where m.chat_room_id = ${chatRooms.id}), ${chatRooms.createdAt})`;
+  const rows = await db
+    .select({ room: chatRooms, tripTitle: trips.title })
+    .from(tripMembers)
+    .innerJoin(chatRooms, eq(chatRooms.tripId, tripMembers.tripId))
+    .innerJoin(trips, eq(trips.id, tripMembers.tripId))
+    .where(where)
+    .orderBy(sql`${activity} desc`, desc(chatRooms.id))
+    .limit(window.limit)
+    .offset(window.offset);
+  return { total: Number(totalRow?.total ?? 0), rows };
+}
+
+/** Message counts and the last message of each room (deleted ones left out): two queries. */
+export async function roomSummaries(
+  db: Db,
+  roomIds: string[],
+): Promise<{ counts: Map<string, number>; last: Map<string, ChatMessageRow> }> {
+  if (roomIds.length === 0) return { counts: new Map(), last: new Map() };
+  const live = and(inArray(chatMessages.chatRoomId, roomIds), not(chatMessages.isDeleted));
+  const countRows = await db
+    .select({ roomId: chatMessages.chatRoomId, total: count() })
+    .from(chatMessages)
+    .where(live)
+    .groupBy(chatMessages.chatRoomId);
+  const lastRows = await db
+    .selectDistinctOn([chatMessages.chatRoomId])
+    .from(chatMessages)
+    .where(live)
+    .orderBy(chatMessages.chatRoomId, desc(chatMessages.createdAt), desc(chatMessages.id));
+  return {
+    counts: new Map(countRows.map((r) => [r.roomId, Number(r.total)])),
+    last: new Map(lastRows.map((r) => [r.chatRoomId, r])),
+  };
+}

@@ -1,0 +1,173 @@
+import { eq, inArray } from 'drizzle-orm';
+import type { Db, Tx } from '../../db/index.ts';
+import {
+  itineraries,
+  itineraryItems,
+  polls,
+  tripMembers,
+  trips,
+  type ItineraryRow,
+  type Role,
+} from '../../db/schema/index.ts';
+import { presentDay, presentItem } from '../itineraries/presenter.ts';
+import { presentPoll } from '../polls/presenter.ts';
+import { loadPollGraph } from '../polls/queries.ts';
+import { presentCollaborator, presentTrip } from '../trips/presenter.ts';
+import { loadTripGraph } from '../trips/queries.ts';
+
+/** The entities a sync client holds. Votes stay inside their poll (counts, user_voted): who voted is private. */
+export const SYNC_ENTITIES = ['trip', 'collaborator', 'itinerary', 'item', 'poll'] as const;
+export type SyncEntity = (typeof SYNC_ENTITIES)[number];
+
+export const isSyncEntity = (entity: string): entity is SyncEntity =>
+  (SYNC_ENTITIES as readonly string[]).includes(entity);
+
+export const refKey = (entity: string, id: string) => `${entity}:${id}`;
+
+/** Who is looking: objects carry the viewer's role, permissions and own votes. */
+export interface Viewer {
+  userId: string;
+  /** The viewer's trips and role in each (read in the same transaction). */
+  roles: Map<string, Role>;
+  mediaUrl: (key: string) => string;
+}
+
+export interface Presented {
+  entity: SyncEntity;
+  id: string;
+  trip: string;
+  version: number;
+  object: Record<string, unknown>;
+}
+
+/**
+ * A day as sync clients hold it: the REST object without `items` and `item_count`. Items are their
+ * own entity, and the log cannot always name the day a deleted item left, so an embedded list could
+ * go stale; clients build a day's list from its items by `order`.
+ */
+export function presentSyncDay(day: ItineraryRow) {
+  const { items: _items, item_count: _count, ...rest } = presentDay(day, []);
+  return rest;
+}
+
+/** The caller's trips and role in each: one query. */
+export async function rolesOf(db: Db | Tx, userId: string): Promise<Map<string, Role>> {
+  const rows = await db
+    .select({ tripId: tripMembers.tripId, role: tripMembers.role })
+    .from(tripMembers)
+    .where(eq(tripMembers.userId, userId));
+  return new Map(rows.map((r) => [r.tripId, r.role]));
+}
+
+export type Wanted = Record<SyncEntity, Set<string>>;
+export const wantedNothing = (): Wanted => ({
+  trip: new Set(),
+  collaborator: new Set(),
+  itinerary: new Set(),
+  item: new Set(),
+  poll: new Set(),
+});
+
+/**
+ * The current state of the wanted objects that still exist and lie in the viewer's trips, presented
+ * with the modules' presenters, keyed by refKey. A fixed number of queries whatever the counts:
+ * one per kind of row, two for the trips' members and users, three for polls' options and counts.
+ */
+export async function loadObjects(
+  db: Db | Tx,
+  wanted: Wanted,
+  viewer: Viewer,
+): Promise<Map<string, Presented>> {
+  const out = new Map<string, Presented>();
+  const ids = (entity: SyncEntity) => [...wanted[entity]];
+  const visible = (tripId: string) => viewer.roles.has(tripId);
+  const memberRows = wanted.collaborator.size
+    ? await db
+        .select()
+        .from(tripMembers)
+        .where(inArray(tripMembers.id, ids('collaborator')))
+    : [];
+  const dayRows = wanted.itinerary.size
+    ? await db
+        .select()
+        .from(itineraries)
+        .where(inArray(itineraries.id, ids('itinerary')))
+    : [];
+  const itemRows = wanted.item.size
+    ? await db
+        .select()
+        .from(itineraryItems)
+        .where(inArray(itineraryItems.id, ids('item')))
+    : [];
+  const pollRows = wanted.poll.size
+    ? await db
+        .select()
+        .from(polls)
+        .where(inArray(polls.id, ids('poll')))
+    : [];
+  // Collaborators are presented from their trip's graph, which loads every member's user anyway.
+  const tripIds = new Set([...wanted.trip, ...memberRows.map((m) => m.tripId)].filter(visible));
+  const tripRows = tripIds.size
+    ? await db
+        .select()
+        .from(trips)
+        .where(inArray(trips.id, [...tripIds]))
+    : [];
+  const graph = await loadTripGraph(db, tripRows);
+  for (const trip of tripRows) {
+    if (!wanted.trip.has(trip.id)) continue;
+    const object = presentTrip(trip, viewer.roles.get(trip.id)!, graph, viewer.mediaUrl) as Record<
+      string,
+      unknown
+    >;
+    out.set(refKey('trip', trip.id), {
+      entity: 'trip',
+      id: trip.id,
+      trip: trip.id,
+      version: trip.version,
+      object,
+    });
+  }
+  for (const member of memberRows) {
+    if (!visible(member.tripId) || !graph.users.has(member.userId)) continue;
+    const object = presentCollaborator(member, graph.users, viewer.mediaUrl) as Record<string, unknown>;
+    const entry = {
+      entity: 'collaborator' as const,
+      id: member.id,
+      trip: member.tripId,
+      version: member.version,
+    };
+    out.set(refKey('collaborator', member.id), { ...entry, object });
+  }
+  for (const day of dayRows.filter((d) => visible(d.tripId))) {
+    const entry = { entity: 'itinerary' as const, id: day.id, trip: day.tripId, version: day.version };
+    out.set(refKey('itinerary', day.id), { ...entry, object: presentSyncDay(day) });
+  }
+  for (const item of itemRows.filter((i) => visible(i.tripId))) {
+    const entry = { entity: 'item' as const, id: item.id, trip: item.tripId, version: item.version };
+    out.set(refKey('item', item.id), { ...entry, object: presentItem(item) });
+  }
+  const shownPolls = pollRows.filter((p) => visible(p.tripId));
+  if (shownPolls.length) {
+    const pollGraph = await loadPollGraph(db, shownPolls, viewer.userId);
+    const now = new Date();
+    for (const poll of shownPolls) {
+      const object = presentPoll(poll, pollGraph, viewer.mediaUrl, now) as unknown as Record<string, unknown>;
+      const entry = { entity: 'poll' as const, id: poll.id, trip: poll.tripId, version: poll.version };
+      out.set(refKey('poll', poll.id), { ...entry, object });
+    }
+  }
+  return out;
+}
+
+/** One object as the viewer's sync store holds it, or null if it is gone or out of reach. */
+export async function presentOne(
+  db: Db | Tx,
+  entity: SyncEntity,
+  id: string,
+  viewer: Viewer,
+): Promise<Presented | null> {
+  const wanted = wantedNothing();
+  wanted[entity].add(id);
+  return (await loadObjects(db, wanted, viewer)).get(refKey(entity, id)) ?? null;
+}

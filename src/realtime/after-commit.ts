@@ -1,0 +1,38 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { FastifyInstance } from 'fastify';
+
+// Work started after a request's commit (live publishes, join announcements), per request.
+const requestTasks = new AsyncLocalStorage<Set<Promise<unknown>>>();
+// A stuck publish must not hold a response for long: it is only a courtesy to the client.
+const MAX_WAIT_MS = 2000;
+
+/** Ties after-commit work to the request that committed, so its response waits for it. */
+export function trackAfterCommit(task: Promise<unknown>): void {
+  const tasks = requestTasks.getStore();
+  if (!tasks) return;
+  tasks.add(task);
+  void task.finally(() => tasks.delete(task));
+}
+
+/**
+ * Read-your-writes for live effects: when a REST write returns, its events are published and
+ * its chat announcement is written. `run(…, done)` makes the rest of the request (handler and
+ * onSend) execute inside the request's store.
+ */
+export function installAfterCommitWait(app: FastifyInstance): void {
+  app.addHook('onRequest', (_request, _reply, done) => requestTasks.run(new Set(), done));
+  app.addHook('onSend', async (_request, _reply, payload) => {
+    const tasks = requestTasks.getStore();
+    const deadline = Date.now() + MAX_WAIT_MS;
+    // A task may start another (an announcement is itself published): wait until none is left.
+    while (tasks && tasks.size > 0 && Date.now() < deadline) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...tasks]),
+        new Promise((resolve) => (timer = setTimeout(resolve, deadline - Date.now()))),
+      ]);
+      clearTimeout(timer);
+    }
+    return payload;
+  });
+}
