@@ -19,7 +19,8 @@ const config = loadConfig();
 const database = await openDatabase(config.database);
 await migrate(database);
 // Request logs would bury the credentials printed at the end.
-const app = await buildApp(config, { database, logger: createLogger('warn') });
+// The seed sends no mail; a sender here could take mail queued by a running server.
+const app = await buildApp(config, { database, logger: createLogger('warn'), emailSender: false });
 
 async function api(method: 'GET' | 'POST' | 'PATCH', url: string, token: string | null, body?: unknown) {
   const response = await app.inject({

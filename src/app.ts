@@ -104,7 +104,8 @@ export async function buildApp(
     state: { shuttingDown: false },
   };
   app.decorate('ctx', ctx);
-  const emailSender = options.emailSender === false ? null : createEmailSender(ctx);
+  const sends = options.emailSender !== false && config.email.outboxWorker;
+  const emailSender = sends ? createEmailSender(ctx) : null;
   app.addHook('onReady', async () => emailSender?.start());
   app.setValidatorCompiler(validatorCompiler);
   // Shared schemas are registered once at the root so every module and the OpenAPI document see them.

@@ -397,7 +397,11 @@ describe('closed invitations are refused', () => {
 
     assert.equal((await call(app, 'DELETE', revokeUrl, { token: editor.access })).status, 204);
     assert.equal((await invitationRow(email, trip.id))[0]!.status, 'revoked');
-    const logged = await db.select().from(changes).where(eq(changes.entityId, row!.id));
+    const logged = await db
+      .select()
+      .from(changes)
+      .where(eq(changes.entityId, row!.id))
+      .orderBy(changes.txid, changes.seq);
     assert.deepEqual(
       logged.map((c) => `${c.op}:${c.fields.join(',')}`),
       ['insert:email,role,message,status,expires_at', 'update:status'],

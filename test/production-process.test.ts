@@ -30,6 +30,8 @@ async function startServer(env: Record<string, string>): Promise<Server> {
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
+      // These servers share the suite's database: their outbox sender would take other files' mail.
+      EMAIL_OUTBOX_WORKER: 'false',
       ...(services.databaseUrl
         ? { DATABASE_URL: services.databaseUrl, DB_SSLMODE: 'disable', DB_POOL_SIZE: '3' }
         : {}),

@@ -143,6 +143,7 @@ export function loadConfig(source: Env = process.env): Readonly<Config> {
       password: r.optional('EMAIL_HOST_PASSWORD') ?? null,
       useTls: r.bool('EMAIL_USE_TLS', true),
       from: r.string('DEFAULT_FROM_EMAIL', 'Smart Trip Planner <noreply@localhost>'),
+      outboxWorker: r.bool('EMAIL_OUTBOX_WORKER', true),
     },
     rateLimit: {
       enabled: r.bool('RATE_LIMIT_ENABLED', env !== 'test'),

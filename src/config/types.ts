@@ -60,6 +60,12 @@ export interface Config {
     password: string | null;
     useTls: boolean;
     from: string;
+    /**
+     * Whether this process sends the outbox (EMAIL_OUTBOX_WORKER). Every instance may; turn it off
+     * where an instance must not send (a dedicated sender elsewhere, or a differently configured
+     * process sharing the database).
+     */
+    outboxWorker: boolean;
   };
   rateLimit: {
     enabled: boolean;
