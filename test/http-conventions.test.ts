@@ -105,6 +105,14 @@ describe('routing', () => {
     assert.equal(response.status, 200);
     assert.equal(response.body.api_version, 'v1');
     assert.equal(response.body.resources.login, 'http://api.example.test/api/v1/auth/login/');
+    for (const name of ['trips', 'chat_rooms', 'chat_messages', 'sync'])
+      assert.ok(response.body.resources[name], `index lists ${name}`);
+    // Every listed URL is a route: GET answers (405 for POST-only ones), never 404.
+    const user = await createUser(app);
+    for (const [name, url] of Object.entries(response.body.resources as Record<string, string>)) {
+      const status = (await call(app, 'GET', new URL(url).pathname, { token: user.access })).status;
+      assert.notEqual(status, 404, `${name}: ${url}`);
+    }
   });
 });
 
