@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/index.ts';
 import type { Database, Db } from './db/index.ts';
-import type { ChangeInput } from './modules/changes/record-change.ts';
+import type { RecordedChange } from './modules/changes/record-change.ts';
 import type { AccessTokens } from './modules/auth/access-tokens.ts';
 import type { Platform } from './platform/index.ts';
 import type { MediaStorage } from './platform/media-storage.ts';
@@ -18,7 +18,7 @@ export interface AppContext {
   passwords: PasswordHasher;
   accessTokens: AccessTokens;
   /** Called after each committed write with the changes it recorded (live events hook in here). */
-  changeListeners: ((changes: readonly ChangeInput[]) => void)[];
+  changeListeners: ((changes: readonly RecordedChange[]) => void)[];
   /** Set when shutdown begins, so readiness turns 503 while in-flight requests finish. */
   state: { shuttingDown: boolean };
 }

@@ -8,8 +8,9 @@ import zlib from 'node:zlib';
 import { describe, it } from 'node:test';
 import YAML from 'yaml';
 import { buildApp } from '../src/app.ts';
-import { metrics } from '../src/platform/metrics.ts';
 import { buildTestApp, call } from './helpers/app.ts';
+import { createUser } from './helpers/factories.ts';
+import { makeTrip, startRealtimeApp } from './helpers/realtime.ts';
 import { closeAtEnd, testDatabase } from './helpers/database.ts';
 import { testConfig } from './helpers/env.ts';
 
@@ -89,15 +90,28 @@ describe('/metrics content', () => {
     assert.ok(!text.includes(id), 'ids never become labels');
   });
 
-  it('reports WebSocket connections, the database pool and event-loop lag', async () => {
-    const { app, config } = await buildTestApp();
-    const gauge = () =>
-      call(app, 'GET', '/metrics').then((r) => Number(/^websocket_connections (\S+)$/m.exec(r.text)?.[1]));
+  it('reports WebSocket connections and frames, the database pool and event-loop lag', async () => {
+    const { app, config, join } = await startRealtimeApp();
+    const scrape = async (pattern: RegExp) =>
+      Number(pattern.exec((await call(app, 'GET', '/metrics')).text)?.[1] ?? 0);
+    const gauge = () => scrape(/^websocket_connections (\S+)$/m);
+    const framesIn = () => scrape(/^websocket_messages_total\{direction="in"\} (\S+)$/m);
     const before = await gauge();
-    metrics.wsConnections.inc();
-    metrics.wsConnections.inc();
+    const inBefore = await framesIn();
+    const owner = await createUser(app);
+    const trip = await makeTrip(app, owner);
+    const first = await join(trip.id, owner);
+    const second = await join(trip.id, owner);
     assert.equal(await gauge(), before + 2);
-    metrics.wsConnections.dec(2);
+    first.send({ type: 'ping' });
+    await first.next('pong');
+    assert.equal(await framesIn(), inBefore + 1);
+    first.close();
+    second.close();
+    await Promise.all([first.closed, second.closed]);
+    // The server sees the close a moment after the client does.
+    for (let i = 0; i < 50 && (await gauge()) !== before; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await gauge(), before);
     const text = (await call(app, 'GET', '/metrics')).text;
     const max = config.database.kind === 'postgres' ? config.database.poolSize : 1;
     assert.match(

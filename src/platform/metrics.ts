@@ -2,8 +2,7 @@
  * Prometheus metrics for this process. One registry per process (what Prometheus scrapes is a
  * process, or the cluster's primary adding up its workers): modules import `metrics` and update it.
  *
- * For the realtime module: `metrics.wsConnections.inc()` when a socket opens, `.dec()` when it closes;
- * `metrics.wsMessages.inc({ direction: 'in' | 'out' })` per frame if wanted.
+ * The realtime module counts sockets (session.ts) and frames in and out (connection.ts).
  */
 import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';

@@ -1,6 +1,3 @@
-import { sql } from 'drizzle-orm';
-import type { Db } from '../db/index.ts';
-import type { ChangeInput } from '../modules/changes/record-change.ts';
 import type { ChangeEntry, Cursor } from '../modules/changes/read-changes.ts';
 
 /** Orders two cursors as the change log does: by transaction, then sequence. */
@@ -36,21 +33,3 @@ export const toEntry = (row: Row): ChangeEntry => ({
   fields: row.fields,
   createdAt: new Date(row.created_at),
 });
-
-/**
- * Every change logged by the transaction that recorded `probe`, with cursors, in order. The unit
- * of work hands listeners the changes without their log position; the probe's row (found by
- * entity, id, op and version, newest first) names the transaction, and its txid finds the rest.
- */
-export async function changesOfTransaction(db: Db, probe: ChangeInput): Promise<ChangeEntry[]> {
-  const result = await db.execute(sql`
-    select txid::text as txid, seq, trip_id, entity, entity_id, op, version, actor_id, fields, created_at
-    from changes
-    where txid = (
-      select txid from changes
-      where entity = ${probe.entity} and entity_id = ${probe.entityId}
-        and op = ${probe.op} and version = ${probe.version}
-      order by seq desc limit 1)
-    order by seq`);
-  return rowsOf(result).map(toEntry);
-}

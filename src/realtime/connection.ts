@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { Role } from '../db/schema/index.ts';
+import { metrics } from '../platform/metrics.ts';
 import type { Cursor } from '../modules/changes/read-changes.ts';
 import { compareCursors } from './change-log.ts';
 import { CLOSE } from './close-codes.ts';
@@ -53,6 +54,7 @@ export class Conn {
       return;
     }
     this.ws.send(data, { binary: false });
+    metrics.wsMessages.inc({ direction: 'out' });
   }
 
   /** A change-log frame: queued during replay, dropped if already sent (resume overlap). */
@@ -86,6 +88,7 @@ export class Conn {
       this.framesInWindow = 0;
     }
     this.framesInWindow += 1;
+    metrics.wsMessages.inc({ direction: 'in' });
     if (this.framesInWindow <= this.limits.messagesPer10s) return 'ok';
     return this.framesInWindow > 2 * this.limits.messagesPer10s ? 'flood' : 'limited';
   }

@@ -1,7 +1,6 @@
 import type { AppContext } from '../context.ts';
-import type { ChangeInput } from '../modules/changes/record-change.ts';
+import type { RecordedChange } from '../modules/changes/record-change.ts';
 import { trackAfterCommit } from './after-commit.ts';
-import { changesOfTransaction } from './change-log.ts';
 import { presentChanges } from './change-frames.ts';
 import { channelOf, changeEnvelope } from './envelope.ts';
 
@@ -22,15 +21,14 @@ export function startPublisher(
   onFailure: (tripIds: string[]) => void,
 ): () => Promise<void> {
   const inFlight = new Set<Promise<void>>();
-  const publish = async (changes: readonly ChangeInput[], tripIds: string[]) => {
+  const publish = async (changes: readonly RecordedChange[], tripIds: string[]) => {
     const watchedIds = await watched(tripIds);
     if (watchedIds.size === 0) return;
-    const entries = await changesOfTransaction(ctx.db, changes.at(-1)!);
-    const shown = entries.filter((entry) => entry.tripId !== null && watchedIds.has(entry.tripId));
+    const shown = changes.filter((change) => change.tripId !== null && watchedIds.has(change.tripId));
     for (const event of await presentChanges(ctx.db, mediaUrl, shown))
       await ctx.platform.pubsub.publish(channelOf(event.tripId), changeEnvelope(event));
   };
-  const listener = (changes: readonly ChangeInput[]) => {
+  const listener = (changes: readonly RecordedChange[]) => {
     const tripIds = [...new Set(changes.flatMap((c) => (c.tripId ? [c.tripId] : [])))];
     if (tripIds.length === 0) return;
     // A lost publish is not lost to clients: every instance falls back to the log (local-room.ts).

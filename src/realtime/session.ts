@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { AppContext } from '../context.ts';
 import { redactUrl } from '../platform/logger.ts';
+import { metrics } from '../platform/metrics.ts';
 import { encodeCursor } from '../modules/changes/read-changes.ts';
 import { roomOfTrip } from '../modules/chat/queries.ts';
 import { admitFrame, handleFrame, historyFrame, type FrameContext } from './chat-frames.ts';
@@ -47,9 +48,11 @@ export async function runSession(
   const conn = new Conn(ws, admitted.user, tripId, admitted.memberId, admitted.role, realtime);
   let closed = ws.readyState !== 1;
   let expiry: NodeJS.Timeout | undefined;
+  metrics.wsConnections.inc();
   ws.on('pong', () => (conn.alive = true));
   ws.on('close', (code) => {
     closed = true;
+    metrics.wsConnections.dec();
     clearTimeout(expiry);
     hub.leave(conn);
     log.info(

@@ -10,12 +10,9 @@ import { rowsOf, toEntry, type Row } from './change-log.ts';
  * read-changes.ts uses the cluster-wide watermark, `pg_snapshot_xmin`: transaction ids are shared
  * by every database of a server, so one long write elsewhere (a restore, another app's batch)
  * would hold every live event back. Here a running transaction only holds the watermark if it
- * belongs to this database. Two statements in one REPEATABLE READ transaction (one snapshot):
- *  1. the snapshot, and the transactions of this database running now (their transactionid
- *     locks, joined to pg_stat_activity for the database: both readable by any role);
- *  2. the read, held below any transaction that was running at the snapshot and either is one of
- *     those or has committed since (it may have been ours; its rows are invisible to the snapshot).
- * Statement 1 runs before 2, so no transaction of ours can slip between the two checks.
+ * belongs to this database. The SQL function `stp_trip_log` (migrations/0001_trip_log_function.sql,
+ * where the reasoning is) does the snapshot, the lock check and the read in one round trip: every
+ * live frame waits for this read, on every instance.
  * PGlite has one connection, so its reads never overlap a transaction: the plain reader serves.
  */
 export async function readTripLog(
@@ -31,38 +28,10 @@ export async function readTripLog(
       order by changes.txid desc, changes.seq desc limit 1`);
     return rowsOf<Row>(result).map(toEntry);
   }
-  return database.db.transaction(
-    async (tx) => {
-      const [mine] = rowsOf<{ ours: string[] | null }>(
-        await tx.execute(sql`
-          select array_agg(l.transactionid::text) as ours
-          from pg_locks l join pg_stat_activity a on a.pid = l.pid
-          where l.locktype = 'transactionid' and l.mode = 'ExclusiveLock' and l.granted
-            and a.datname = current_database()`),
-      );
-      // One array literal parameter: Drizzle would spread a JS array into a `($1, $2)` list.
-      const ours = `{${(mine?.ours ?? []).map((id) => BigInt(id).toString()).join(',')}}`;
-      // The xid8 columns, not the text alias `txid` (text order puts '9' after '10').
-      const order = props.newest
-        ? sql`order by changes.txid desc, changes.seq desc`
-        : sql`order by changes.txid, changes.seq`;
-      const result = await tx.execute(sql`
-        with snap as (select pg_current_snapshot() as s),
-        held as (
-          select min(x) as x from snap, pg_snapshot_xip(snap.s) as x
-          where (x::text::numeric % 4294967296)::bigint = any(${ours}::bigint[])
-             or pg_xact_status(x) = 'committed')
-        select txid::text as txid, seq, trip_id, entity, entity_id, op, version, actor_id, fields, created_at
-        from changes
-        where trip_id = ${props.tripId}
-          and (txid, seq) > (${props.after.txid.toString()}::xid8, ${props.after.seq.toString()}::bigint)
-          and txid < coalesce((select x from held), (select pg_snapshot_xmax(s) from snap))
-        ${order}
-        limit ${props.limit}`);
-      return rowsOf<Row>(result).map(toEntry);
-    },
-    { isolationLevel: 'repeatable read', accessMode: 'read only' },
-  );
+  const result = await database.db.execute(sql`
+    select * from stp_trip_log(${props.tripId}::uuid, ${props.after.txid.toString()}::xid8,
+      ${props.after.seq.toString()}::bigint, ${props.limit}::integer, ${props.newest === true})`);
+  return rowsOf<Row>(result).map(toEntry);
 }
 
 /** The newest position of the trip's log below the watermark: live delivery starts after it. */

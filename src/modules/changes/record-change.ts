@@ -1,5 +1,6 @@
 import { changes } from '../../db/schema/index.ts';
 import type { Db, Tx } from '../../db/index.ts';
+import type { Cursor } from './read-changes.ts';
 
 export type EntityName =
   'user' | 'trip' | 'collaborator' | 'invitation' | 'itinerary' | 'item' | 'poll' | 'vote' | 'message';
@@ -15,10 +16,21 @@ export interface ChangeInput {
   fields: string[];
 }
 
+/** A change as logged: its input plus the log position and time the database gave it. */
+export interface RecordedChange extends ChangeInput {
+  cursor: Cursor;
+  createdAt: Date;
+}
+
 /**
  * Appends to the change log. Must be called with the transaction of the write it describes, so
- * the change and the write commit or roll back together.
+ * the change and the write commit or roll back together. Returns the row's cursor, so listeners
+ * after commit need not read the log back to learn it.
  */
-export async function recordChange(tx: Tx | Db, change: ChangeInput): Promise<void> {
-  await tx.insert(changes).values(change);
+export async function recordChange(tx: Tx | Db, change: ChangeInput): Promise<RecordedChange> {
+  const [row] = await tx
+    .insert(changes)
+    .values(change)
+    .returning({ txid: changes.txid, seq: changes.seq, createdAt: changes.createdAt });
+  return { ...change, cursor: { txid: BigInt(row!.txid), seq: BigInt(row!.seq) }, createdAt: row!.createdAt };
 }

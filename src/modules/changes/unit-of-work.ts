@@ -1,6 +1,6 @@
 import type { AppContext } from '../../context.ts';
 import type { Tx } from '../../db/index.ts';
-import { recordChange, type ChangeInput } from './record-change.ts';
+import { recordChange, type ChangeInput, type RecordedChange } from './record-change.ts';
 
 export type Record = (change: ChangeInput) => Promise<void>;
 
@@ -19,14 +19,13 @@ export async function inTransaction<T>(
   ctx: Pick<AppContext, 'db' | 'changeListeners' | 'logger'>,
   fn: (unit: Unit) => Promise<T>,
 ): Promise<T> {
-  const recorded: ChangeInput[] = [];
+  const recorded: RecordedChange[] = [];
   const result = await ctx.db.transaction(async (tx) => {
     recorded.length = 0; // a retried transaction starts over
     return fn({
       tx,
       record: async (change) => {
-        await recordChange(tx, change);
-        recorded.push(change);
+        recorded.push(await recordChange(tx, change));
       },
     });
   });
