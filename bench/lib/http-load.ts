@@ -134,3 +134,27 @@ export async function runLoad(
 }
 
 export { percentile };
+
+export type Timing = Pick<LoadResult, 'requests' | 'errors' | 'p50' | 'p99' | 'firstError'>;
+
+/** `count` requests one after another on one connection (after max(50, count/4) unmeasured ones): latency. */
+export async function runSequential(target: Target, spec: RequestSpec, count: number): Promise<Timing> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | null = null;
+  const warmup = Math.max(50, Math.ceil(count / 4));
+  for (let n = 0; n < warmup + count; n++) {
+    const begin = performance.now();
+    const answer = await send(agent, target, spec, false);
+    if (n < warmup) continue;
+    latencies.push(performance.now() - begin);
+    if (!succeeded(spec, answer.status)) {
+      errors++;
+      firstError ??= `${answer.status} ${answer.body.slice(0, 200)}`;
+    }
+  }
+  agent.destroy();
+  const sorted = Float64Array.from(latencies).sort();
+  return { requests: count, errors, p50: percentile(sorted, 50), p99: percentile(sorted, 99), firstError };
+}
