@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   const secret = newSecret();
   console.log(
     `bench: ${embedded ? 'EMBEDDED (PGlite, in-process pub/sub, 1 process)' : `PostgreSQL + Redis, ${WORKERS} worker(s)`}, ` +
-      `${os.availableParallelism()} CPUs shared by server, database, Redis and load generator; ` +
+      `${os.availableParallelism()} CPUs shared by ${embedded ? 'server' : 'server, database, Redis'} and load generator; ` +
       `${SECONDS} s per run (+${WARMUP} s warm-up), concurrency ${LEVELS.join(' and ')}`,
   );
   console.log(
