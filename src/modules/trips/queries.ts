@@ -78,15 +78,24 @@ export async function listTripsForUser(
     updated_at: trips.updatedAt,
   }[ordering.replace(/^-/, '') as 'created_at'];
   // Nulls (trips without dates) sort last either way; the id makes the order total, so pages never overlap.
+  // Said only for a nullable column: `nulls last` on a NOT NULL one stops PostgreSQL from reading
+  // trips_created_idx backwards, so the newest-first page sorted every trip the user has instead
+  // of stopping after `limit` (10 ms instead of 0.1 ms at 10,000 trips).
+  const nulls = column.notNull ? sql`` : sql` nulls last`;
   const order = descending
-    ? [sql`${column} desc nulls last`, desc(trips.id)]
-    : [sql`${column} asc nulls last`, asc(trips.id)];
+    ? [sql`${column} desc${nulls}`, desc(trips.id)]
+    : [sql`${column} asc${nulls}`, asc(trips.id)];
 
-  const [totalRow] = await db
-    .select({ total: count() })
-    .from(tripMembers)
-    .innerJoin(trips, eq(trips.id, tripMembers.tripId))
-    .where(where);
+  // Without trip filters the memberships alone give the count (the foreign key guarantees the
+  // trip): an index-only scan of (user_id, trip_id) instead of a join over every trip.
+  const [totalRow] =
+    conditions.length === 1
+      ? await db.select({ total: count() }).from(tripMembers).where(where)
+      : await db
+          .select({ total: count() })
+          .from(tripMembers)
+          .innerJoin(trips, eq(trips.id, tripMembers.tripId))
+          .where(where);
   const rows = await db
     .select({ trip: trips, role: tripMembers.role })
     .from(tripMembers)

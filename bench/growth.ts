@@ -1,0 +1,139 @@
+/**
+ * `npm run bench:growth`: whether read latency stays flat as data grows. One user's trips grow
+ * 10 → 10,000 and one chat room's messages 100 → 1,000,000 (bulk SQL between steps, then ANALYZE);
+ * at each step, against the production-mode service, it times one request at a time:
+ *   trip list         GET /trips/?page_size=10 (first page, newest first)
+ *   day detail        GET /itineraries/<day>/ (a day of the growing user's first trip)
+ *   chat history page GET /trips/<trip>/messages/ (newest 50, in the growing room)
+ *   sync first page   GET /sync/?limit=100 (a first sync: snapshot page; a catch-up cursor carries
+ *                     every known trip, 22 characters each, so at 10,000 trips it could not be sent
+ *                     in a URL at all)
+ * and prints largest ÷ smallest p50 and p99 per endpoint, PASS when below 1.5.
+ *   --trips 10,100,1000,10000  --messages 100,10000,100000,1000000  --requests 200  --workers 1
+ * DATABASE_URL (admin connection; default the local server), REDIS_URL (default local).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config/index.ts';
+import { createAccessTokens } from '../src/modules/auth/access-tokens.ts';
+import { createPasswordHasher } from '../src/platform/password-hasher.ts';
+import { freshDatabase } from './lib/fresh-database.ts';
+import { addMessages, addTrips, createSubject } from './lib/growth-data.ts';
+import { runSequential, type Timing } from './lib/http-load.ts';
+import { killAll, type Server } from './lib/processes.ts';
+import { ACCESS_TOKEN_TTL_SEC, newSecret, serviceEnv, startService } from './lib/service.ts';
+import { fixed, printTable, whole } from './lib/table.ts';
+import { TARGET, verdict } from './lib/targets.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    trips: { type: 'string', default: '10,100,1000,10000' },
+    messages: { type: 'string', default: '100,10000,100000,1000000' },
+    requests: { type: 'string', default: '200' },
+    workers: { type: 'string', default: '1' },
+  },
+});
+const TRIPS = args.trips.split(',').map(Number);
+const MESSAGES = args.messages.split(',').map(Number);
+const REQUESTS = Number(args.requests);
+if (TRIPS.length !== MESSAGES.length) throw new Error('--trips and --messages need as many steps');
+
+async function main(): Promise<void> {
+  const adminUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stp-bench-growth-'));
+  const database = await freshDatabase({ adminUrl, label: 'bench_growth' });
+  const secret = newSecret();
+  const options = { database, redisUrl, workers: Number(args.workers), secret, workDir };
+  let service: Server | null = null;
+  try {
+    const open = await database.open();
+    const hash = await createPasswordHasher(loadConfig(serviceEnv(options)).auth.argon2).hash(
+      'unused-password-1',
+    );
+    const subject = await createSubject(open, hash);
+    const token = await createAccessTokens(secret, ACCESS_TOKEN_TTL_SEC).sign(subject.userId);
+    service = await startService(options);
+    const target = { host: '127.0.0.1', port: service.port };
+    const endpoints = [
+      // 10 a page: the first step has only 10 trips, and every step must present as many.
+      { name: 'trip list', path: '/api/v1/trips/?page_size=10' },
+      { name: 'day detail', path: `/api/v1/itineraries/${subject.dayId}/` },
+      { name: 'chat history page', path: `/api/v1/trips/${subject.tripId}/messages/` },
+      { name: 'sync first page', path: '/api/v1/sync/?limit=100' },
+    ];
+    console.log(
+      `growth: production-mode service, ${options.workers} worker(s), PostgreSQL + Redis; ` +
+        `${REQUESTS} sequential requests per endpoint and step (after ${Math.max(50, Math.ceil(REQUESTS / 4))} unmeasured)`,
+    );
+    const timings = new Map<string, Timing[]>(endpoints.map((e) => [e.name, []]));
+    let trips = 1;
+    let messages = 0;
+    const rows: string[][] = [];
+    for (const [step, wantTrips] of TRIPS.entries()) {
+      const started = performance.now();
+      if (wantTrips > trips) await addTrips(open, subject, wantTrips - trips);
+      if (MESSAGES[step]! > messages) await addMessages(open, subject, MESSAGES[step]! - messages);
+      trips = Math.max(trips, wantTrips);
+      messages = Math.max(messages, MESSAGES[step]!);
+      // What autovacuum does after a bulk load (without it the first reads pay for heap visibility
+      // checks); the checkpoint keeps the load's disk writes out of the timings that follow.
+      await open.withSession(async (exec) => {
+        await exec('vacuum analyze');
+        await exec('checkpoint');
+      });
+      const grew = ((performance.now() - started) / 1000).toFixed(1);
+      for (const endpoint of endpoints) {
+        // The first step also warms the process (JIT, pool connections, plan caches) for all the rest.
+        if (step === 0) await runSequential(target, { method: 'GET', path: endpoint.path, token }, REQUESTS);
+        const timing = await runSequential(target, { method: 'GET', path: endpoint.path, token }, REQUESTS);
+        timings.get(endpoint.name)!.push(timing);
+        rows.push([
+          endpoint.name,
+          whole(trips),
+          whole(messages),
+          fixed(timing.p50, 2),
+          fixed(timing.p99, 2),
+          String(timing.errors),
+          grew,
+        ]);
+      }
+    }
+    console.log();
+    printTable(['endpoint', 'trips', 'messages', 'p50 ms', 'p99 ms', 'errors', 'grow s'], rows);
+    console.log(`\nlargest ÷ smallest over the steps (target < ${TARGET.growthRatio})`);
+    const ratios = endpoints.map((e) => {
+      const list = timings.get(e.name)!;
+      const ratio = (pick: (t: Timing) => number) =>
+        Math.max(...list.map(pick)) / Math.min(...list.map(pick));
+      const errors = list.reduce((sum, t) => sum + t.errors, 0);
+      const p50 = ratio((t) => t.p50);
+      const p99 = ratio((t) => t.p99);
+      return [
+        e.name,
+        fixed(p50, 2),
+        verdict(p50 < TARGET.growthRatio),
+        fixed(p99, 2),
+        verdict(p99 < TARGET.growthRatio),
+        `${errors}${list.find((t) => t.firstError)?.firstError ? ` (${list.find((t) => t.firstError)!.firstError})` : ''}`,
+      ];
+    });
+    printTable(['endpoint', 'p50 ratio', 'p50', 'p99 ratio', 'p99', 'errors'], ratios);
+    await open.close();
+  } finally {
+    await service?.stop();
+    await database.drop();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    killAll();
+    process.exit(1);
+  },
+);

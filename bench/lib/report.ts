@@ -1,0 +1,153 @@
+/** What `npm run bench` prints: the measurements, then one PASS/MISS line per target of issue 7. */
+import type { FanoutResult } from './chat-fanout.ts';
+import type { LoadResult } from './http-load.ts';
+import { fixed, printTable, whole } from './table.ts';
+import { REFERENCE, TARGET, requiredRps, verdict } from './targets.ts';
+
+export interface Measured {
+  scenarios: { name: string; results: LoadResult[] }[];
+  floors: { bare?: LoadResult[]; query?: LoadResult[] };
+  chat: FanoutResult[];
+  rss: { pid: number; mb: number }[];
+  kinds: Record<string, 'read' | 'write' | 'login'>;
+}
+
+const atConcurrency = (results: LoadResult[] | undefined, c: number) =>
+  results?.find((r) => r.concurrency === c);
+const highest = (results: LoadResult[]) => results.reduce((a, b) => (b.concurrency > a.concurrency ? b : a));
+
+export function printResults(m: Measured): void {
+  const rows: string[][] = [];
+  const add = (name: string, results: LoadResult[]) => {
+    for (const r of results) {
+      const bare = atConcurrency(m.floors.bare, r.concurrency)?.rps ?? NaN;
+      const query = atConcurrency(m.floors.query, r.concurrency)?.rps ?? NaN;
+      rows.push([
+        name,
+        String(r.concurrency),
+        whole(r.rps),
+        fixed(r.p50, 2),
+        fixed(r.p99, 2),
+        String(r.errors),
+        fixed(r.rps / bare, 3),
+        fixed(r.rps / query, 3),
+      ]);
+    }
+  };
+  if (m.floors.bare) add('floor: bare Fastify, tiny JSON', m.floors.bare);
+  if (m.floors.query) add('floor: bare Fastify + 1 pk query', m.floors.query);
+  for (const s of m.scenarios) add(s.name, s.results);
+  console.log('\nHTTP scenarios (req/s over the run; latency per request; ratios = req/s ÷ floor req/s)');
+  printTable(['scenario', 'conc', 'req/s', 'p50 ms', 'p99 ms', 'errors', '÷ bare', '÷ 1-query'], rows);
+  for (const s of m.scenarios)
+    for (const r of s.results)
+      if (r.firstError) console.log(`  first error, ${s.name} at ${r.concurrency}: ${r.firstError}`);
+
+  if (m.chat.length > 0) {
+    console.log('\nchat fan-out (one trip, one socket per member; latency = send → each socket receives)');
+    printTable(
+      [
+        'sockets',
+        'msg/s asked',
+        'msg/s sent',
+        'sent',
+        'delivered',
+        'lost',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        'error frames',
+      ],
+      m.chat.map((c) => [
+        String(c.sockets),
+        String(c.rate),
+        whole(c.achievedRate),
+        String(c.sent),
+        `${c.delivered}/${c.expected}`,
+        String(c.lost),
+        fixed(c.p50, 2),
+        fixed(c.p99, 2),
+        fixed(c.max, 1),
+        String(c.errors),
+      ]),
+    );
+  }
+  if (m.rss.length > 0)
+    console.log(`\nRSS after the run: ${m.rss.map((p) => `pid ${p.pid} ${fixed(p.mb)} MB`).join(', ')}`);
+}
+
+export function printVerdicts(m: Measured, context: { embedded: boolean; workers: number }): void {
+  const rows: string[][] = [];
+  const line = (check: string, measured: string, target: string, pass: boolean) =>
+    rows.push([check, measured, target, verdict(pass)]);
+  for (const s of m.scenarios) {
+    const top = highest(s.results);
+    const kind = m.kinds[s.name] ?? 'read';
+    const ref = REFERENCE[s.name];
+    const needed = requiredRps(s.name, kind);
+    if (ref && needed !== null) {
+      const vs = [
+        ref.django !== null ? `${fixed(top.rps / ref.django)}× Django ${ref.django}` : '',
+        ref.planner !== null ? `${fixed(top.rps / ref.planner)}× TS ${ref.planner}` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
+      const rule =
+        kind === 'login'
+          ? '≥3× Django'
+          : `≥10× Django${ref.planner !== null ? `, ≥${kind === 'write' ? 3 : 5}× TS` : ''}`;
+      line(
+        `${s.name}: req/s at ${top.concurrency}, no errors`,
+        `${whole(top.rps)} (${vs}), ${top.errors} err`,
+        `≥ ${whole(needed)} (${rule})`,
+        top.rps >= needed && top.errors === 0,
+      );
+    }
+    if (kind === 'read')
+      line(
+        `${s.name}: p99 at ${top.concurrency}`,
+        `${fixed(top.p99, 2)} ms`,
+        `< ${TARGET.readP99Ms} ms`,
+        top.p99 < TARGET.readP99Ms,
+      );
+  }
+  const ratio = (name: string, floor: LoadResult[] | undefined, share: number, label: string) => {
+    const s = m.scenarios.find((x) => x.name === name);
+    if (!s || !floor) return;
+    const top = highest(s.results);
+    const base = atConcurrency(floor, top.concurrency)!.rps;
+    line(
+      `${name} ÷ ${label} at ${top.concurrency}`,
+      `${whole(top.rps)} ÷ ${whole(base)} = ${Math.round((100 * top.rps) / base)} %`,
+      `≥ ${share * 100} %`,
+      top.rps >= share * base,
+    );
+  };
+  ratio('GET /health/', m.floors.bare, TARGET.healthVsBare, 'bare-Fastify floor');
+  ratio('trip detail', m.floors.query, TARGET.detailVsQuery, 'one-query floor');
+  for (const c of m.chat) {
+    const limit = c.rate <= 50 ? TARGET.chatP99At50 : TARGET.chatP99At500;
+    line(
+      `chat fan-out ${c.sockets} sockets at ${c.rate} msg/s: sustained, none lost, p99`,
+      `${whole(c.achievedRate)} msg/s, ${c.lost} lost, ${fixed(c.p99, 2)} ms`,
+      `≥ ${Math.round(c.rate * 0.98)} msg/s, 0 lost, < ${limit} ms`,
+      c.achievedRate >= c.rate * 0.98 && c.lost === 0 && c.p99 < limit,
+    );
+  }
+  if (m.rss.length > 0) {
+    const worst = Math.max(...m.rss.map((p) => p.mb));
+    line(
+      `RSS per worker (${m.rss.length})`,
+      `max ${fixed(worst)} MB`,
+      `≤ ${TARGET.rssMb} MB`,
+      worst <= TARGET.rssMb,
+    );
+  }
+  const misses = rows.filter((r) => r[3] === 'MISS').length;
+  console.log(
+    `\ntargets of issue 7${context.embedded ? ' (EMBEDDED run: for reference only, the targets are for PostgreSQL + Redis)' : ''}` +
+      ` — ${context.workers} worker(s); Django and TS-planner figures are the issue's, at concurrency 32`,
+  );
+  printTable(['check', 'measured', 'target', 'verdict'], rows);
+  console.log(`${rows.length - misses} PASS, ${misses} MISS`);
+}

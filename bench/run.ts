@@ -1,0 +1,161 @@
+/**
+ * `npm run bench`: the service in production mode (src/main.ts, WEB_CONCURRENCY workers) on a fresh
+ * PostgreSQL database and Redis, seeded with 50 users in ~10 trips each; every scenario at each
+ * concurrency for a fixed time, chat fan-out to 20 sockets at 50 and 500 msg/s, the bare-Fastify
+ * floors started the same way, and a verdict per target of issue 7.
+ *   --seconds 5          per scenario and concurrency (chat: per rate)
+ *   --workers <n>        WEB_CONCURRENCY (default: CPU count)
+ *   --concurrency 1,32   connections per run
+ *   --warmup 1           seconds of unmeasured load before each scenario
+ *   --only a,b           scenarios whose name contains one of these (development)
+ *   --embedded           PGlite and in-process pub/sub, one process (reference figures)
+ *   BENCH_PROFILE_DIR=…  a CPU profile per service process (--cpu-prof)
+ * DATABASE_URL (admin connection; default the local server) and REDIS_URL (default local).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config/index.ts';
+import { createAccessTokens } from '../src/modules/auth/access-tokens.ts';
+import { createPasswordHasher } from '../src/platform/password-hasher.ts';
+import { chatFanout, type FanoutResult } from './lib/chat-fanout.ts';
+import { freshDatabase } from './lib/fresh-database.ts';
+import { runLoad, type LoadResult, type NextRequest, type Target } from './lib/http-load.ts';
+import { killAll, rssOfTree, type Server } from './lib/processes.ts';
+import { printResults, printVerdicts, type Measured } from './lib/report.ts';
+import { scenarios } from './lib/scenarios.ts';
+import { seed } from './lib/seed.ts';
+import { ACCESS_TOKEN_TTL_SEC, newSecret, serviceEnv, startFloor, startService } from './lib/service.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    workers: { type: 'string', default: String(os.availableParallelism()) },
+    concurrency: { type: 'string', default: '1,32' },
+    warmup: { type: 'string', default: '1' },
+    only: { type: 'string' },
+    embedded: { type: 'boolean', default: false },
+  },
+});
+const embedded = args.embedded;
+const SECONDS = Number(args.seconds);
+const WARMUP = Number(args.warmup);
+const WORKERS = embedded ? 1 : Number(args.workers);
+const LEVELS = args.concurrency.split(',').map(Number);
+const CHAT_RATES = [50, 500];
+const CHAT_SOCKETS = 20;
+const ONLY = args.only?.split(',');
+const SHAPE = {
+  users: 50,
+  tripsPerUser: 10,
+  days: 5,
+  itemsPerDay: 5,
+  polls: 2,
+  messages: 100,
+  chatMembers: 20,
+};
+
+async function measure(target: Target, next: () => NextRequest): Promise<LoadResult[]> {
+  if (WARMUP > 0) await runLoad(target, { concurrency: Math.max(...LEVELS), seconds: WARMUP, next: next() });
+  const results: LoadResult[] = [];
+  for (const concurrency of LEVELS)
+    results.push(await runLoad(target, { concurrency, seconds: SECONDS, next: next() }));
+  return results;
+}
+
+async function main(): Promise<void> {
+  const adminUrl = embedded
+    ? null
+    : (process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
+  const redisUrl = embedded ? null : (process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stp-bench-run-'));
+  const secret = newSecret();
+  console.log(
+    `bench: ${embedded ? 'EMBEDDED (PGlite, in-process pub/sub, 1 process)' : `PostgreSQL + Redis, ${WORKERS} worker(s)`}, ` +
+      `${os.availableParallelism()} CPUs shared by ${embedded ? 'server' : 'server, database, Redis'} and load generator; ` +
+      `${SECONDS} s per run (+${WARMUP} s warm-up), concurrency ${LEVELS.join(' and ')}`,
+  );
+  console.log(
+    'production mode (APP_ENV=production, LOG_LEVEL=info, compression on, clients send Accept-Encoding: gzip) ' +
+      'EXCEPT: RATE_LIMIT_ENABLED=false, WS_MESSAGES_PER_10S=100000 (all load comes from 50 users)',
+  );
+  const database = await freshDatabase({ adminUrl, label: 'bench' });
+  const servers: Server[] = [];
+  try {
+    const options = {
+      database,
+      redisUrl,
+      workers: WORKERS,
+      secret,
+      workDir,
+      profileDir: process.env.BENCH_PROFILE_DIR,
+    };
+    // The service's own config decides the password cost, so login measures what production pays.
+    const config = loadConfig(serviceEnv(options));
+    const started = performance.now();
+    const open = await database.open();
+    const seeded = await seed(
+      open,
+      SHAPE,
+      await createPasswordHasher(config.auth.argon2).hash('Sturdy-Koala-Orbit-42'),
+    );
+    await open.close();
+    console.log(
+      `seeded ${seeded.users.length} users, ${seeded.trips.length + 1} trips, ${SHAPE.days} days × ${SHAPE.itemsPerDay} items, ` +
+        `${SHAPE.polls} polls, ${SHAPE.messages} messages per trip in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    const signer = createAccessTokens(secret, ACCESS_TOKEN_TTL_SEC);
+    const tokens = await Promise.all(seeded.users.map((u) => signer.sign(u.id)));
+    const tripId = seeded.trips[0]!.id;
+
+    const measured: Measured = { scenarios: [], floors: {}, chat: [], rss: [], kinds: {} };
+    const floor = await startFloor(options);
+    servers.push(floor);
+    const floorTarget = { host: '127.0.0.1', port: floor.port };
+    measured.floors.bare = await measure(floorTarget, () => () => ({ method: 'GET', path: '/floor/json' }));
+    measured.floors.query = await measure(floorTarget, () => () => ({
+      method: 'GET',
+      path: `/floor/pk/${tripId}`,
+    }));
+    await floor.stop();
+
+    const service = await startService(options);
+    servers.push(service);
+    const target = { host: '127.0.0.1', port: service.port };
+    for (const scenario of scenarios(seeded, tokens)) {
+      if (ONLY && !ONLY.some((o) => scenario.name.includes(o))) continue;
+      measured.kinds[scenario.name] = scenario.kind;
+      measured.scenarios.push({ name: scenario.name, results: await measure(target, scenario.next) });
+    }
+    if (!ONLY || ONLY.some((o) => 'chat'.includes(o))) {
+      const chatTokens = seeded.chatTrip.members.slice(0, CHAT_SOCKETS).map((m) => tokens[m.user]!);
+      for (const rate of CHAT_RATES) {
+        const result: FanoutResult = await chatFanout(target, {
+          tripId: seeded.chatTrip.id,
+          tokens: chatTokens,
+          rate,
+          seconds: SECONDS,
+        });
+        measured.chat.push(result);
+      }
+    }
+    measured.rss = rssOfTree(service.pid).slice(WORKERS > 1 ? 1 : 0);
+    await service.stop();
+    printResults(measured);
+    printVerdicts(measured, { embedded, workers: WORKERS });
+  } finally {
+    for (const server of servers) await server.stop();
+    await database.drop();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    killAll();
+    process.exit(1);
+  },
+);
