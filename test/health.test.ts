@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { buildApp } from '../src/app.ts';
 import { migrate, openDatabase } from '../src/db/index.ts';
 import { buildTestApp, call } from './helpers/app.ts';
-import { closeAtEnd } from './helpers/database.ts';
+import { closeAtEnd, testDatabase } from './helpers/database.ts';
 import { services, testConfig } from './helpers/env.ts';
 
 describe('health', () => {
@@ -18,6 +18,20 @@ describe('health', () => {
     assert.equal(response.body.checks.migrations, 'ok');
     assert.equal((await call(app, 'GET', '/health/live')).status, 200);
     assert.equal((await call(app, 'GET', '/health/ready')).status, 200);
+  });
+
+  it('probes at most once a second however many ask at once', async () => {
+    const database = await testDatabase();
+    let pings = 0;
+    const counted = { ...database, ping: (timeoutMs?: number) => (pings++, database.ping(timeoutMs)) };
+    const app = await buildApp(testConfig(), { database: counted, emailSender: false });
+    closeAtEnd(() => app.close());
+    const statuses = await Promise.all(Array.from({ length: 50 }, () => call(app, 'GET', '/health/')));
+    assert.deepEqual(new Set(statuses.map((r) => r.status)), new Set([200]));
+    assert.equal(pings, 1);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    assert.equal((await call(app, 'GET', '/health/ready')).status, 200);
+    assert.equal(pings, 2);
   });
 
   it('is 503 naming the database, without internals, when the database is unreachable', async () => {
@@ -58,7 +72,14 @@ describe('health', () => {
     assert.equal(response.body.checks.database, 'ok');
     assert.equal(response.body.checks.migrations, 'pending');
     await migrate(database);
-    assert.equal((await call(app, 'GET', '/health/')).status, 200);
+    // Probes run at most once a second per process: the change shows within about that.
+    const deadline = Date.now() + 3000;
+    let status = 503;
+    while (status !== 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await call(app, 'GET', '/health/')).status;
+    }
+    assert.equal(status, 200);
   });
 
   it('is 503 naming Redis when Redis is configured but unreachable', async () => {

@@ -18,6 +18,12 @@ const Health = Type.Object({
 });
 
 type CheckResult = 'ok' | 'unavailable' | 'not_configured';
+type Checks = Awaited<ReturnType<typeof runChecks>>;
+
+// Load balancers, orchestrators and uptime monitors poll health, often many per second: the probes
+// run at most once per this interval per process, and concurrent requests share the one in flight.
+// A dependency that fails is reported at most this late.
+const CHECK_INTERVAL_MS = 1000;
 
 /** Probes each dependency; failures are named, never explained (no error text leaves the server). */
 async function runChecks(
@@ -55,8 +61,20 @@ export const healthRoutes =
   async (app) => {
     const { ctx } = app;
     const tags = ['service'];
+    let last: { at: number; checks: Checks } | null = null;
+    let running: Promise<Checks> | null = null;
+    const currentChecks = (): Promise<Checks> => {
+      if (last && Date.now() - last.at < CHECK_INTERVAL_MS) return Promise.resolve(last.checks);
+      running ??= runChecks(ctx)
+        .then((checks) => {
+          last = { at: Date.now(), checks };
+          return checks;
+        })
+        .finally(() => (running = null));
+      return running;
+    };
     const full = async (includeShutdown: boolean) => {
-      const checks = await runChecks(ctx);
+      const checks = await currentChecks();
       const healthy =
         checks.database === 'ok' &&
         checks.migrations === 'ok' &&
