@@ -18,13 +18,18 @@ export interface TripGraph {
   users: Map<string, UserRow>;
 }
 
-/** Members of the given trips and every user they reference: two queries whatever the count. */
+/**
+ * Members of the given trips and every user they reference, whatever the count: one query for the
+ * members with their users, and a second only when a creator or inviter is no longer a member.
+ */
 export async function loadTripGraph(db: Db | Tx, tripRows: TripRow[]): Promise<TripGraph> {
   const members = new Map<string, TripMemberRow[]>();
-  if (tripRows.length === 0) return { members, users: new Map() };
-  const memberRows = await db
-    .select()
+  const userById = new Map<string, UserRow>();
+  if (tripRows.length === 0) return { members, users: userById };
+  const rows = await db
+    .select({ member: tripMembers, user: users })
     .from(tripMembers)
+    .innerJoin(users, eq(users.id, tripMembers.userId))
     .where(
       inArray(
         tripMembers.tripId,
@@ -32,25 +37,25 @@ export async function loadTripGraph(db: Db | Tx, tripRows: TripRow[]): Promise<T
       ),
     )
     .orderBy(asc(tripMembers.joinedAt), asc(tripMembers.id));
-  for (const row of memberRows) {
-    const list = members.get(row.tripId) ?? [];
-    list.push(row);
-    members.set(row.tripId, list);
+  for (const { member, user } of rows) {
+    const list = members.get(member.tripId) ?? [];
+    list.push(member);
+    members.set(member.tripId, list);
+    userById.set(user.id, user);
   }
-  const userIds = new Set<string>();
-  for (const trip of tripRows) if (trip.creatorId) userIds.add(trip.creatorId);
-  for (const row of memberRows) {
-    userIds.add(row.userId);
-    if (row.invitedById) userIds.add(row.invitedById);
+  const missing = new Set<string>();
+  for (const trip of tripRows)
+    if (trip.creatorId && !userById.has(trip.creatorId)) missing.add(trip.creatorId);
+  for (const { member } of rows)
+    if (member.invitedById && !userById.has(member.invitedById)) missing.add(member.invitedById);
+  if (missing.size > 0) {
+    const extra = await db
+      .select()
+      .from(users)
+      .where(inArray(users.id, [...missing]));
+    for (const user of extra) userById.set(user.id, user);
   }
-  const userRows =
-    userIds.size > 0
-      ? await db
-          .select()
-          .from(users)
-          .where(inArray(users.id, [...userIds]))
-      : [];
-  return { members, users: new Map(userRows.map((u) => [u.id, u])) };
+  return { members, users: userById };
 }
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);

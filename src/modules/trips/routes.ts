@@ -29,7 +29,7 @@ const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(Type.String({ description: 'ETag from a previous GET; 412 if stale' })),
 });
 
-/** Presents one trip with its collaborators (two extra queries). */
+/** Presents one trip with its collaborators (one extra query, see loadTripGraph). */
 export async function presentTripFor(
   db: Db | Tx,
   request: FastifyRequest,
