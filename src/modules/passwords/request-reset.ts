@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { passwordResetTokens, users } from '../../db/schema/index.ts';
@@ -25,15 +26,32 @@ async function mailBudgetLeft(ctx: AppContext, email: string): Promise<boolean> 
 }
 
 /**
+ * Both answers (account or not) take at least this long. The work itself differs by a few
+ * milliseconds (an unknown address skips three writes), which a patient caller could measure;
+ * padding both to one floor leaves nothing to compare.
+ */
+const RESPONSE_FLOOR_MS = 100;
+
+/**
  * Starts a password reset for `email`. For an active account: deletes its earlier unused tokens,
  * stores the hash of a new single-use token and queues the email, in one transaction. The caller
- * answers the same whether or not the account exists; both paths generate a token and run the
- * same lookup in a transaction (no password hashing on either), so timing says little either.
+ * answers the same whether or not the account exists, and no sooner than RESPONSE_FLOOR_MS after
+ * the request started, so neither the body nor the timing reveals which addresses have accounts.
  */
 export async function requestPasswordReset(
   ctx: AppContext,
   props: { email: string; baseUrl: string },
 ): Promise<void> {
+  const floor = setTimeout(RESPONSE_FLOOR_MS);
+  try {
+    await startReset(ctx, props);
+  } finally {
+    await floor;
+  }
+}
+
+/** The work of a reset request, without the floor. */
+async function startReset(ctx: AppContext, props: { email: string; baseUrl: string }): Promise<void> {
   const email = props.email.trim().toLowerCase();
   const { token, hash } = newResetToken();
   const ttlSec = ctx.config.auth.passwordResetTtlSec;
