@@ -60,8 +60,8 @@ export const passwordRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Request a password-reset email',
         description:
-          'Always 202 with the same body, whether or not an account has this email, so the answer ' +
-          'reveals nothing. For an active account an email is queued with a link ' +
+          'Always 202 with the same body, whether or not an account has this email, and never sooner ' +
+          'than 100 ms, so neither the answer nor its timing reveals which addresses have accounts. For an active account an email is queued with a link ' +
           '`<origin>/reset-password?token=…` and the token itself, valid once for PASSWORD_RESET_TTL ' +
           '(1 hour by default). A new request makes earlier links stop working. At most ' +
           'RATE_LIMIT_AUTH emails per window go to one address, from any number of callers.',
