@@ -30,6 +30,7 @@ import { validatorCompiler } from './http/validation.ts';
 import { createAccessTokens } from './modules/auth/access-tokens.ts';
 import { apiIndexRoutes } from './modules/api-index/routes.ts';
 import { authRoutes } from './modules/auth/routes.ts';
+import { passwordRoutes } from './modules/passwords/routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { userRoutes } from './modules/users/routes.ts';
 import { User } from './modules/users/schemas.ts';
@@ -151,6 +152,7 @@ export async function buildApp(
     async (api) => {
       await api.register(apiIndexRoutes(VERSION));
       await api.register(authRoutes);
+      await api.register(passwordRoutes);
       await api.register(userRoutes);
       await api.register(tripRoutes);
       await api.register(collaboratorRoutes);

@@ -5,7 +5,6 @@ import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { SMTPServer } from 'smtp-server';
 import { changes, emailOutbox, invitations, tripMembers } from '../src/db/schema/index.ts';
 import { inTransaction } from '../src/modules/changes/unit-of-work.ts';
 import { joinPendingInvitations } from '../src/modules/invitations/join-pending.ts';
@@ -15,71 +14,10 @@ import { buildTestApp, call, type Response } from './helpers/app.ts';
 import { closeAtEnd, testDatabase } from './helpers/database.ts';
 import { testConfig, testDataDir } from './helpers/env.ts';
 import { createUser, uniqueEmail, type TestUser } from './helpers/factories.ts';
+import { startSmtpServer, type ReceivedMail } from './helpers/smtp.ts';
 
 // ---- A real SMTP server on a random local port, collecting every message it receives.
-interface Received {
-  to: string[];
-  headers: Record<string, string>;
-  text: string;
-}
-const received: Received[] = [];
-
-/** Bytes of a quoted-printable text (`_` is a space inside a header's encoded word). */
-function quotedPrintable(text: string, underscoreIsSpace = false): string {
-  const bytes: number[] = [];
-  const soft = text.replace(/=\r?\n/g, '');
-  for (let i = 0; i < soft.length; i++) {
-    const hex = soft.slice(i + 1, i + 3);
-    if (soft[i] === '=' && /^[0-9A-F]{2}$/i.test(hex)) {
-      bytes.push(parseInt(hex, 16));
-      i += 2;
-    } else bytes.push(underscoreIsSpace && soft[i] === '_' ? 32 : soft.charCodeAt(i));
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
-
-/** RFC 2047 encoded words (`=?UTF-8?Q?...?=`), which nodemailer uses for some subjects. */
-const decodeWords = (value: string) =>
-  value
-    .replace(/\?=\s+=\?/g, '?==?')
-    .replace(/=\?UTF-8\?([QB])\?(.*?)\?=/gi, (_, kind: string, text: string) =>
-      kind.toUpperCase() === 'B' ? Buffer.from(text, 'base64').toString('utf8') : quotedPrintable(text, true),
-    );
-
-/** Headers and the decoded text body of a single-part message. */
-function parseMessage(raw: string): Omit<Received, 'to'> {
-  const split = raw.indexOf('\r\n\r\n');
-  const headers: Record<string, string> = {};
-  for (const line of raw
-    .slice(0, split)
-    .replace(/\r\n[ \t]+/g, ' ')
-    .split('\r\n')) {
-    const colon = line.indexOf(':');
-    headers[line.slice(0, colon).toLowerCase()] = decodeWords(line.slice(colon + 1).trim());
-  }
-  let body = raw.slice(split + 4);
-  const encoding = (headers['content-transfer-encoding'] ?? '7bit').toLowerCase();
-  if (encoding === 'base64') body = Buffer.from(body, 'base64').toString('utf8');
-  if (encoding === 'quoted-printable') body = quotedPrintable(body);
-  return { headers, text: body.replace(/\r\n/g, '\n') };
-}
-
-const smtp = new SMTPServer({
-  authOptional: true,
-  disableReverseLookup: true,
-  logger: false,
-  onData(stream, session, callback) {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => {
-      const to = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
-      received.push({ to, ...parseMessage(Buffer.concat(chunks).toString('utf8')) });
-      callback();
-    });
-  },
-});
-await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-const smtpPort = (smtp.server.address() as AddressInfo).port;
+const { env: smtpEnv, received, waitForMail } = await startSmtpServer();
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -90,30 +28,21 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-const smtpEnv = { EMAIL_HOST: '127.0.0.1', EMAIL_PORT: String(smtpPort), EMAIL_USE_TLS: 'false' };
 const testApp = await buildTestApp(smtpEnv);
 const { app } = testApp;
-closeAtEnd(() => new Promise<void>((resolve) => smtp.close(() => resolve())));
 const { db } = await testDatabase();
 
+// Every address here is @example.test: this file's senders deliver only those, so test files that
+// share one database (PostgreSQL runs) never send each other's mail.
+const MINE = '%@example.test';
+
 // A long poll interval: mail arriving within seconds proves the sender is woken after commit.
-const sender = createEmailSender(app.ctx, { pollMs: 60_000 });
+const sender = createEmailSender(app.ctx, { recipients: MINE, pollMs: 60_000 });
 sender.start();
 closeAtEnd(() => sender.stop());
 
-/** Waits (bounded) for a message to `to`. */
-async function waitForMail(to: string, count = 1, timeoutMs = 10_000): Promise<Received> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = received.filter((m) => m.to.includes(to.toLowerCase()));
-    if (found.length >= count) return found[count - 1]!;
-    if (Date.now() > deadline) throw new Error(`no email to ${to} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 /** The token of the accept link in an invitation email. */
-function acceptToken(mail: Received): { token: string; url: URL } {
+function acceptToken(mail: ReceivedMail): { token: string; url: URL } {
   const match = /(https?:\/\/\S+\/api\/v1\/invitations\/([A-Za-z0-9_-]{20,})\/accept\/)/.exec(mail.text);
   assert.ok(match, `accept link in: ${mail.text}`);
   return { url: new URL(match[1]!), token: match[2]! };
@@ -561,7 +490,7 @@ describe('email delivery', () => {
 
     const to = uniqueEmail('file');
     const row = await seedEmail(to);
-    const fileSender = createEmailSender({ ...app.ctx, config }, { batchSize: 500 });
+    const fileSender = createEmailSender({ ...app.ctx, config }, { recipients: MINE, batchSize: 500 });
     await fileSender.runOnce();
     assert.equal((await outboxRow(row.id)).status, 'sent');
     const files = fs.readdirSync(mailer.dir).filter((f) => f.endsWith('.eml'));
@@ -580,7 +509,7 @@ describe('email delivery', () => {
     const to = uniqueEmail('retry');
     const row = await seedEmail(to);
     const down = testConfig({ ...smtpEnv, EMAIL_PORT: String(await closedPort()) });
-    const failing = createEmailSender({ ...app.ctx, config: down }, { batchSize: 500 });
+    const failing = createEmailSender({ ...app.ctx, config: down }, { recipients: MINE, batchSize: 500 });
     await failing.runOnce();
     const failed = await outboxRow(row.id);
     assert.equal(failed.status, 'pending');
@@ -591,7 +520,7 @@ describe('email delivery', () => {
     await failing.runOnce();
     assert.equal((await outboxRow(row.id)).attempts, 1);
 
-    const working = createEmailSender(app.ctx, { batchSize: 500, clock: hoursFromNow(2) });
+    const working = createEmailSender(app.ctx, { recipients: MINE, batchSize: 500, clock: hoursFromNow(2) });
     await working.runOnce();
     const sent = await outboxRow(row.id);
     assert.equal(sent.status, 'sent');
@@ -605,9 +534,14 @@ describe('email delivery', () => {
     const row = await seedEmail(uniqueEmail('doomed'));
     const down = testConfig({ ...smtpEnv, EMAIL_PORT: String(await closedPort()) });
     const ctx = { ...app.ctx, config: down };
-    await createEmailSender(ctx, { batchSize: 500, maxAttempts: 2 }).runOnce();
+    await createEmailSender(ctx, { recipients: MINE, batchSize: 500, maxAttempts: 2 }).runOnce();
     assert.equal((await outboxRow(row.id)).status, 'pending');
-    await createEmailSender(ctx, { batchSize: 500, maxAttempts: 2, clock: hoursFromNow(2) }).runOnce();
+    await createEmailSender(ctx, {
+      recipients: MINE,
+      batchSize: 500,
+      maxAttempts: 2,
+      clock: hoursFromNow(2),
+    }).runOnce();
     const failed = await outboxRow(row.id);
     assert.equal(failed.status, 'failed');
     assert.equal(failed.attempts, 2);
@@ -617,7 +551,12 @@ describe('email delivery', () => {
   it('a send that hangs times out and is retried later', async () => {
     const row = await seedEmail(uniqueEmail('hang'));
     const mailer = { send: () => new Promise<void>(() => undefined) };
-    await createEmailSender(app.ctx, { mailer, batchSize: 500, sendTimeoutMs: 50 }).runOnce();
+    await createEmailSender(app.ctx, {
+      recipients: MINE,
+      mailer,
+      batchSize: 500,
+      sendTimeoutMs: 50,
+    }).runOnce();
     const after = await outboxRow(row.id);
     assert.equal(after.status, 'pending');
     assert.equal(after.attempts, 1);
@@ -635,7 +574,7 @@ describe('email delivery', () => {
       },
     };
     const drain = async () => {
-      const s = createEmailSender(app.ctx, { mailer, batchSize: 3 });
+      const s = createEmailSender(app.ctx, { recipients: MINE, mailer, batchSize: 3 });
       while ((await s.runOnce()) > 0);
     };
     await Promise.all([drain(), drain()]);

@@ -114,6 +114,7 @@ export function loadConfig(source: Env = process.env): Readonly<Config> {
     auth: {
       accessTokenTtlSec: r.seconds('ACCESS_TOKEN_LIFETIME', 15 * 60, 30, 24 * 3600),
       refreshTokenTtlSec: r.seconds('REFRESH_TOKEN_LIFETIME', 7 * 86400, 60, 365 * 86400),
+      passwordResetTtlSec: r.seconds('PASSWORD_RESET_TTL', 3600, 60, 7 * 86400),
       argon2: {
         memoryCost: r.int('ARGON2_MEMORY_KIB', env === 'test' ? 1024 : 19456, argonMin, 1048576),
         timeCost: r.int('ARGON2_TIME_COST', env === 'test' ? 1 : 2, 1, 20),

@@ -35,6 +35,8 @@ export interface Config {
   auth: {
     accessTokenTtlSec: number;
     refreshTokenTtlSec: number;
+    /** How long an emailed password-reset link stays valid (PASSWORD_RESET_TTL). */
+    passwordResetTtlSec: number;
     /** argon2id cost; lowered only by tests, never below OWASP's minimum outside them. */
     argon2: { memoryCost: number; timeCost: number };
   };

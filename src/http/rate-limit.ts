@@ -30,6 +30,13 @@ function storeClass(store: RateLimitStore) {
   };
 }
 
+/**
+ * The route-level limit of register, login, refresh and the password routes: RATE_LIMIT_AUTH per
+ * window and caller, counted per route. `false` (no limit) when rate limiting is off.
+ */
+export const authRateLimit = (config: Config['rateLimit']) =>
+  config.enabled ? { max: config.authMax, timeWindow: config.windowSec * 1000 } : false;
+
 /** The caller's identity for limits: the verified user, else the client IP as seen through trusted proxies. */
 export const rateLimitKey = (request: FastifyRequest) =>
   request.user ? `u:${request.user.id}` : `ip:${request.ip}`;

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, like, lte, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import type { Db, Tx } from '../db/index.ts';
 import { emailOutbox } from '../db/schema/index.ts';
@@ -37,6 +37,11 @@ export interface EmailSenderOptions {
   leaseMs?: number;
   /** The time used for "due" and for scheduling retries (tests move it forward). */
   clock?: () => Date;
+  /**
+   * Only claims messages whose recipient matches this SQL LIKE pattern (`%@example.test`), so test
+   * files sharing one database never deliver each other's mail. Unset: every message.
+   */
+  recipients?: string;
 }
 
 type SenderDeps = Pick<AppContext, 'db' | 'logger' | 'changeListeners'>;
@@ -49,7 +54,8 @@ type SenderDeps = Pick<AppContext, 'db' | 'logger' | 'changeListeners'>;
  * between sending and recording it resends after the lease.
  */
 export class EmailSender {
-  private readonly options: Required<Omit<EmailSenderOptions, 'mailer'>>;
+  private readonly options: Required<Omit<EmailSenderOptions, 'mailer' | 'recipients'>> &
+    Pick<EmailSenderOptions, 'recipients'>;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
@@ -144,7 +150,13 @@ export class EmailSender {
     const due = this.deps.db
       .select({ id: emailOutbox.id })
       .from(emailOutbox)
-      .where(and(eq(emailOutbox.status, 'pending'), lte(emailOutbox.nextAttemptAt, now)))
+      .where(
+        and(
+          eq(emailOutbox.status, 'pending'),
+          lte(emailOutbox.nextAttemptAt, now),
+          this.options.recipients === undefined ? undefined : like(emailOutbox.to, this.options.recipients),
+        ),
+      )
       .orderBy(asc(emailOutbox.nextAttemptAt))
       .limit(this.options.batchSize)
       .for('update', { skipLocked: true });

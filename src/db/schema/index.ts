@@ -8,3 +8,4 @@ export * from './chat.ts';
 export * from './idempotency.ts';
 export * from './email-outbox.ts';
 export * from './sync.ts';
+export * from './password-reset-tokens.ts';

@@ -79,3 +79,11 @@ export async function revokeByToken(db: Db, raw: string, userId: string): Promis
   await revokeFamily(db, row.familyId);
   return true;
 }
+
+/** Signs a user out everywhere: every refresh token of every family is revoked. */
+export async function revokeAllRefreshTokens(tx: Db | Tx, userId: string): Promise<void> {
+  await tx
+    .update(refreshTokens)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+}

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { currentUser } from '../../http/authenticate.ts';
 import { errorResponses } from '../../http/envelope.ts';
 import { fieldError, invalidToken, validationError } from '../../http/errors.ts';
+import { authRateLimit } from '../../http/rate-limit.ts';
 import { mediaUrlFor } from '../users/media-url.ts';
 import { presentUser } from '../users/presenter.ts';
 import { findUserById } from '../users/queries.ts';
@@ -25,9 +26,7 @@ const tags = ['auth'];
 /** register, login, refresh (public, stricter rate limit) and logout. */
 export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { ctx } = app;
-  const authLimit = ctx.config.rateLimit.enabled
-    ? { max: ctx.config.rateLimit.authMax, timeWindow: ctx.config.rateLimit.windowSec * 1000 }
-    : false;
+  const authLimit = authRateLimit(ctx.config.rateLimit);
 
   app.post(
     '/auth/register/',
