@@ -1,7 +1,6 @@
 import { inArray } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
 import {
-  chatMessages,
   invitations,
   itineraries,
   itineraryItems,
@@ -11,7 +10,7 @@ import {
   trips,
   users,
 } from '../db/schema/index.ts';
-import { presentMessages } from '../modules/chat/queries.ts';
+import { presentMessagesById } from '../modules/chat/queries.ts';
 import { presentInvitation } from '../modules/invitations/presenter.ts';
 import { presentDay, presentItem } from '../modules/itineraries/presenter.ts';
 import { itemsByDay } from '../modules/itineraries/queries.ts';
@@ -106,8 +105,7 @@ export const LOADERS: Record<string, Loader> = {
     return byId(rows, (vote) => ({ id: vote.id, poll: vote.pollId, option: vote.optionId }));
   },
   async message(db, ids) {
-    const rows = await db.select().from(chatMessages).where(inArray(chatMessages.id, ids));
-    const views = await presentMessages(db, rows);
+    const views = await presentMessagesById(db, ids);
     return new Map(views.map((view) => [view.id, view]));
   },
 };

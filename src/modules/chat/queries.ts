@@ -8,14 +8,22 @@ import {
   users,
   type ChatMessageRow,
   type ChatRoomRow,
+  type UserRow,
 } from '../../db/schema/index.ts';
 import type { PageWindow } from '../../http/pagination.ts';
 import type { MessageGraph } from './presenter.ts';
 import { presentMessage } from './presenter.ts';
 import type { MessageView } from './schemas.ts';
 
-/** Senders and replied-to messages of `rows`: at most two queries whatever the count. */
-export async function loadMessageGraph(db: Db | Tx, rows: readonly ChatMessageRow[]): Promise<MessageGraph> {
+/**
+ * Senders and replied-to messages of `rows`: at most two queries whatever the count, none for the
+ * users already in `known`.
+ */
+export async function loadMessageGraph(
+  db: Db | Tx,
+  rows: readonly ChatMessageRow[],
+  known: ReadonlyMap<string, UserRow> = new Map(),
+): Promise<MessageGraph> {
   const replies = new Map(rows.map((r) => [r.id, r]));
   const missing = [
     ...new Set(rows.flatMap((r) => (r.replyToId && !replies.has(r.replyToId) ? [r.replyToId] : []))),
@@ -24,9 +32,26 @@ export async function loadMessageGraph(db: Db | Tx, rows: readonly ChatMessageRo
     for (const row of await db.select().from(chatMessages).where(inArray(chatMessages.id, missing)))
       replies.set(row.id, row);
   }
-  const userIds = [...new Set([...replies.values()].flatMap((r) => (r.senderId ? [r.senderId] : [])))];
+  const userIds = [
+    ...new Set(
+      [...replies.values()].flatMap((r) => (r.senderId && !known.has(r.senderId) ? [r.senderId] : [])),
+    ),
+  ];
   const userRows = userIds.length > 0 ? await db.select().from(users).where(inArray(users.id, userIds)) : [];
-  return { users: new Map(userRows.map((u) => [u.id, u])), replies };
+  return { users: new Map([...known, ...userRows.map((u) => [u.id, u] as const)]), replies };
+}
+
+/** The messages with these ids, presented: one query with their senders (plus replies, if any). */
+export async function presentMessagesById(db: Db | Tx, ids: readonly string[]): Promise<MessageView[]> {
+  const found = await db
+    .select({ message: chatMessages, sender: users })
+    .from(chatMessages)
+    .leftJoin(users, eq(users.id, chatMessages.senderId))
+    .where(inArray(chatMessages.id, [...ids]));
+  const rows = found.map((f) => f.message);
+  const senders = new Map(found.flatMap((f) => (f.sender ? [[f.sender.id, f.sender] as const] : [])));
+  const graph = await loadMessageGraph(db, rows, senders);
+  return rows.map((row) => presentMessage(row, graph));
 }
 
 /** Presents messages with their graph (two queries at most). */
