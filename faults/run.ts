@@ -15,9 +15,10 @@
 import { parseArgs } from 'node:util';
 import { cleanUpAll, cleanUpOnSignals } from './lib/cleanup.ts';
 import type { Scenario } from './lib/scenario.ts';
+import { postgresRestart } from './postgres-restart.ts';
 import { redisOutage } from './redis-outage.ts';
 
-const scenarios: Scenario[] = [redisOutage];
+const scenarios: Scenario[] = [redisOutage, postgresRestart];
 
 const { values: args } = parseArgs({
   options: { fast: { type: 'boolean', default: false }, only: { type: 'string' } },
