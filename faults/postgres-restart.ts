@@ -48,7 +48,9 @@ function clean503(outcome: Outcome): boolean {
   if (outcome.status !== 503 || !outcome.reply || !outcome.reply.headers['retry-after']) return false;
   try {
     const { error } = JSON.parse(outcome.reply.body);
-    return error?.code === 503 && error.type === 'service_unavailable' && typeof error.request_id === 'string';
+    return (
+      error?.code === 503 && error.type === 'service_unavailable' && typeof error.request_id === 'string'
+    );
   } catch {
     return false;
   }
@@ -61,18 +63,25 @@ export const postgresRestart: Scenario = {
     const checks = new Checks();
     const downMs = fast ? 3_000 : 10_000;
     const postgres = await startPrivatePostgres();
-    const app = await startApp('app', productionEnv({ DATABASE_URL: postgres.url, DB_POOL_SIZE: '10', RATE_LIMIT_DEFAULT: '100000' }));
+    const app = await startApp(
+      'app',
+      productionEnv({ DATABASE_URL: postgres.url, DB_POOL_SIZE: '10', RATE_LIMIT_DEFAULT: '100000' }),
+    );
     const world = await buildWorld(agent, app.base, { users: 3, days: 3, items: 5 });
     const load = new Load({ rate: fast ? 60 : 80, next: ops(app.base, world) }).start();
     await sleep(2000);
 
     const stopAt = load.now();
     await postgres.stop();
-    note(`PostgreSQL stopped (pg_ctl stop -m fast, ${(load.now() - stopAt).toFixed(0)} ms); down for ${downMs / 1000} s`);
+    note(
+      `PostgreSQL stopped (pg_ctl stop -m fast, ${(load.now() - stopAt).toFixed(0)} ms); down for ${downMs / 1000} s`,
+    );
     await sleep(downMs);
     await postgres.start();
     const readyAt = load.now();
-    note(`PostgreSQL accepting connections again (pg_ctl start -w) after ${((readyAt - stopAt) / 1000).toFixed(1)} s`);
+    note(
+      `PostgreSQL accepting connections again (pg_ctl start -w) after ${((readyAt - stopAt) / 1000).toFixed(1)} s`,
+    );
 
     // The service's own recovery: the first 200 on a read that needs the database.
     let recoveredAt: number | null = null;
@@ -97,15 +106,24 @@ export const postgresRestart: Scenario = {
     const slowest = Math.max(...outcomes.map((o) => o.end - o.start));
     note(`during the outage: ${tally(outage)}; after recovery: ${tally(after)}; skipped ${load.skipped}`);
     checks.expect(outage.some(clean503), `the outage was seen: ${outage.filter(clean503).length} clean 503s`);
-    checks.expect(unclean.length === 0, `5xx other than a 503 in the envelope: ${unclean.length} (${tally(unclean)})`);
-    checks.expect(unanswered.length === 0, `unanswered or hung (> ${HANG_MS / 1000} s): ${unanswered.length} (${tally(unanswered)})`);
+    checks.expect(
+      unclean.length === 0,
+      `5xx other than a 503 in the envelope: ${unclean.length} (${tally(unclean)})`,
+    );
+    checks.expect(
+      unanswered.length === 0,
+      `unanswered or hung (> ${HANG_MS / 1000} s): ${unanswered.length} (${tally(unanswered)})`,
+    );
     note(`slowest answer ${slowest.toFixed(0)} ms`);
     checks.expect(
       recoveryMs !== null && recoveryMs <= RECOVERY_LIMIT_MS,
       `first 200 ${recoveryMs === null ? 'never (15 s)' : `${recoveryMs.toFixed(0)} ms`} after PostgreSQL was back (limit ${RECOVERY_LIMIT_MS} ms), same process`,
     );
     const failedAfter = after.filter((o) => o.status === null || o.status >= 300);
-    checks.expect(after.length > 0 && failedAfter.length === 0, `after recovery: ${after.length - failedAfter.length}/${after.length} succeeded`);
+    checks.expect(
+      after.length > 0 && failedAfter.length === 0,
+      `after recovery: ${after.length - failedAfter.length}/${after.length} succeeded`,
+    );
     checks.summary = `${outcomes.length} requests, ${outage.filter(clean503).length} clean 503s, other 5xx ${unclean.length}, unanswered ${unanswered.length}, recovered in ${recoveryMs === null ? 'never' : `${(recoveryMs / 1000).toFixed(2)} s`}`;
     if (!checks.passed) console.log(`  app's last log lines:\n${app.tail(10)}`);
     return checks;

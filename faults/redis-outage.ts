@@ -31,7 +31,12 @@ async function probeRemaining(server: AppServer, token: string, n: number): Prom
 async function limiterMode(a: AppServer, b: AppServer, token: string) {
   const afterA = await probeRemaining(a, token, 3);
   const afterB = await probeRemaining(b, token, 3);
-  return { afterA, afterB, shared: afterB === LIMIT - 6, perInstance: afterA === LIMIT - 3 && afterB === LIMIT - 3 };
+  return {
+    afterA,
+    afterB,
+    shared: afterB === LIMIT - 6,
+    perInstance: afterA === LIMIT - 3 && afterB === LIMIT - 3,
+  };
 }
 
 let sequence = 0;
@@ -100,7 +105,10 @@ export const redisOutage: Scenario = {
     const probe = world.members.at(-1)!.token;
     const onB = await connectChat(b.base, world.tripId, world.members[2]!.token);
 
-    checks.expect(await crossInstance(a, world, onB, 3000), 'before the outage: a message posted on A reaches a socket on B');
+    checks.expect(
+      await crossInstance(a, world, onB, 3000),
+      'before the outage: a message posted on A reaches a socket on B',
+    );
     const before = await limiterMode(a, b, probe);
     checks.expect(before.shared, `before: rate counts shared (B remaining ${before.afterB} = ${LIMIT} - 6)`);
 
@@ -109,7 +117,8 @@ export const redisOutage: Scenario = {
       rate: fast ? 40 : 60,
       next: restOps([a, b], world),
       onOutcome: (o: Outcome) => {
-        if (o.reply && o.reply.status < 500 && o.reply.headers['ratelimit-limit'] === undefined) missingHeaders += 1;
+        if (o.reply && o.reply.status < 500 && o.reply.headers['ratelimit-limit'] === undefined)
+          missingHeaders += 1;
       },
     }).start();
     await sleep(2000);
@@ -132,20 +141,35 @@ export const redisOutage: Scenario = {
     const healthy = async (s: AppServer) =>
       JSON.parse((await request(agent, s.base, 'GET', '/health/')).body).checks.redis === 'ok';
     const bothHealthy = await waitFor(async () => (await healthy(a)) && (await healthy(b)), 20_000, 200);
-    checks.expect(bothHealthy, `both instances report Redis ok after ${((load.now() - upAt) / 1000).toFixed(1)} s`);
+    checks.expect(
+      bothHealthy,
+      `both instances report Redis ok after ${((load.now() - upAt) / 1000).toFixed(1)} s`,
+    );
 
     // Fan-out resumes once the subscriber connections are back (ioredis re-subscribes on its own).
     let resumed = false;
     while (!resumed && load.now() - upAt < 15_000) resumed = await crossInstance(a, world, onB, 500);
     const resumeMs = load.now() - upAt;
-    checks.expect(resumed, `chat fan-out A → B resumed ${(resumeMs / 1000).toFixed(1)} s after Redis returned`);
+    checks.expect(
+      resumed,
+      `chat fan-out A → B resumed ${(resumeMs / 1000).toFixed(1)} s after Redis returned`,
+    );
     let delivered = 0;
     const after = 10;
     for (let i = 0; i < after; i++) if (await crossInstance(a, world, onB, 3000)) delivered += 1;
-    checks.expect(delivered === after, `after resumption: ${delivered}/${after} messages from A delivered on B`);
-    checks.expect(onB.closeCode() === null, `B's socket stayed open through the outage (close code ${onB.closeCode()})`);
+    checks.expect(
+      delivered === after,
+      `after resumption: ${delivered}/${after} messages from A delivered on B`,
+    );
+    checks.expect(
+      onB.closeCode() === null,
+      `B's socket stayed open through the outage (close code ${onB.closeCode()})`,
+    );
     const recovered = await limiterMode(a, b, probe);
-    checks.expect(recovered.shared, `after: rate counts shared again (B remaining ${recovered.afterB} = ${LIMIT} - 6)`);
+    checks.expect(
+      recovered.shared,
+      `after: rate counts shared again (B remaining ${recovered.afterB} = ${LIMIT} - 6)`,
+    );
 
     await sleep(2000);
     await load.stop();
@@ -154,7 +178,9 @@ export const redisOutage: Scenario = {
     const inOutage = outcomes.filter((o) => o.start >= downAt && o.start < upAt);
     const serverErrors = outcomes.filter((o) => o.status !== null && o.status >= 500);
     const unanswered = outcomes.filter((o) => o.status === null);
-    note(`during the outage a message on A reached B within 1 s: ${duringDelivered ? 'yes' : 'no (no pub/sub without Redis)'}`);
+    note(
+      `during the outage a message on A reached B within 1 s: ${duringDelivered ? 'yes' : 'no (no pub/sub without Redis)'}`,
+    );
     note(`all requests: ${tally(outcomes)}; during the outage: ${tally(inOutage)}; skipped ${load.skipped}`);
     checks.expect(inOutage.length > 0, `${inOutage.length} requests were sent while Redis was down`);
     checks.expect(serverErrors.length === 0, `5xx answers: ${serverErrors.length} of ${outcomes.length}`);

@@ -15,10 +15,12 @@
 import { parseArgs } from 'node:util';
 import { cleanUpAll, cleanUpOnSignals } from './lib/cleanup.ts';
 import type { Scenario } from './lib/scenario.ts';
+import { durability } from './durability.ts';
 import { postgresRestart } from './postgres-restart.ts';
 import { redisOutage } from './redis-outage.ts';
+import { sigtermDrain } from './sigterm-drain.ts';
 
-const scenarios: Scenario[] = [redisOutage, postgresRestart];
+const scenarios: Scenario[] = [redisOutage, postgresRestart, sigtermDrain, durability];
 
 const { values: args } = parseArgs({
   options: { fast: { type: 'boolean', default: false }, only: { type: 'string' } },
@@ -62,5 +64,7 @@ for (const scenario of scenarios.filter((s) => !only || only.includes(s.name))) 
 console.log('\nsummary');
 for (const r of results) console.log(`${r.passed ? 'PASS' : 'FAIL'} ${r.name.padEnd(18)} ${r.summary}`);
 const failed = results.filter((r) => !r.passed).length;
-console.log(failed === 0 ? `all ${results.length} scenarios passed` : `${failed} of ${results.length} scenarios FAILED`);
+console.log(
+  failed === 0 ? `all ${results.length} scenarios passed` : `${failed} of ${results.length} scenarios FAILED`,
+);
 process.exit(failed === 0 ? 0 : 1);

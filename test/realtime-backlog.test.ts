@@ -41,7 +41,12 @@ describe('live relay when published frames never come (Redis away)', () => {
           frame: '{}',
         })),
     });
-    room.conns.add({ role: 'owner', deliver: (cursor) => delivered.push(String(cursor.txid)) } as Conn);
+    // Only what relay() touches: the role and deliver().
+    const conn = {
+      role: 'owner',
+      deliver: (cursor: { txid: bigint }) => delivered.push(String(cursor.txid)),
+    };
+    room.conns.add(conn as unknown as Conn);
     const started = Date.now();
     room.wake();
     while (delivered.length < backlog.length && Date.now() - started < 15_000)

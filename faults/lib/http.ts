@@ -52,7 +52,8 @@ export function request(
       },
     });
     const timer = setTimeout(
-      () => req.destroy(new RequestError('HANG', `${method} ${path}: no answer within ${options.timeoutMs} ms`)),
+      () =>
+        req.destroy(new RequestError('HANG', `${method} ${path}: no answer within ${options.timeoutMs} ms`)),
       options.timeoutMs ?? 15_000,
     );
     req.on('response', (res) => {
@@ -60,16 +61,24 @@ export function request(
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
         clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString(),
+        });
       });
       res.on('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(error instanceof RequestError ? error : new RequestError(error.code ?? 'ERESPONSE', error.message));
+        reject(
+          error instanceof RequestError ? error : new RequestError(error.code ?? 'ERESPONSE', error.message),
+        );
       });
     });
     req.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(error instanceof RequestError ? error : new RequestError(error.code ?? 'EREQUEST', error.message));
+      reject(
+        error instanceof RequestError ? error : new RequestError(error.code ?? 'EREQUEST', error.message),
+      );
     });
     if (!payload) {
       req.end();
@@ -88,6 +97,7 @@ export const keepAliveAgent = (maxSockets = 32) => new http.Agent({ keepAlive: t
 
 /** The JSON body of a reply, or throws naming the request when the status is not the expected one. */
 export function expectJson(reply: Reply, what: string, ...statuses: number[]): any {
-  if (!statuses.includes(reply.status)) throw new Error(`${what}: HTTP ${reply.status} ${reply.body.slice(0, 300)}`);
+  if (!statuses.includes(reply.status))
+    throw new Error(`${what}: HTTP ${reply.status} ${reply.body.slice(0, 300)}`);
   return reply.body ? JSON.parse(reply.body) : null;
 }

@@ -91,7 +91,8 @@ export class Load {
   launch(op: Op): Promise<void> {
     const start = this.now();
     const task = op.send().then(
-      (reply) => this.record({ kind: op.kind, start, end: this.now(), status: reply.status, error: null, reply }),
+      (reply) =>
+        this.record({ kind: op.kind, start, end: this.now(), status: reply.status, error: null, reply }),
       (error: unknown) =>
         this.record({
           kind: op.kind,

@@ -12,7 +12,11 @@ export async function freePort(): Promise<number> {
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` every `everyMs` until it returns true or `ms` pass; returns whether it did. */
-export async function waitFor(check: () => Promise<boolean> | boolean, ms: number, everyMs = 100): Promise<boolean> {
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  ms: number,
+  everyMs = 100,
+): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {

@@ -40,7 +40,10 @@ export async function buildWorld(
   }
   const owner = members[0]!;
   const trip = expectJson(
-    await request(agent, base, 'POST', '/api/v1/trips/', { token: owner.token, body: { title: 'Fault trip' } }),
+    await request(agent, base, 'POST', '/api/v1/trips/', {
+      token: owner.token,
+      body: { title: 'Fault trip' },
+    }),
     'create trip',
     201,
   );
