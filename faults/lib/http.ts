@@ -4,6 +4,8 @@ export interface Reply {
   status: number;
   headers: IncomingHttpHeaders;
   body: string;
+  /** performance.now() when the request's bytes went onto a connected socket. */
+  sentAt: number | null;
 }
 
 export interface RequestOptions {
@@ -18,6 +20,9 @@ export interface RequestOptions {
 
 /** Errors carry the socket-level code (ECONNREFUSED, ECONNRESET…) or HANG, which is what we count. */
 export class RequestError extends Error {
+  /** performance.now() when the request's bytes went onto a connected socket (null: never). */
+  sentAt: number | null = null;
+
   constructor(
     readonly code: string,
     message: string,
@@ -51,6 +56,19 @@ export function request(
         ...options.headers,
       },
     });
+    // When the request went out: a reused connection writes at once, a new one once connected.
+    let sentAt: number | null = null;
+    req.on('socket', (socket) => {
+      if (!socket.connecting) sentAt = performance.now();
+      else socket.once('connect', () => (sentAt = performance.now()));
+    });
+    const fail = (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      const failure =
+        error instanceof RequestError ? error : new RequestError(error.code ?? 'EREQUEST', error.message);
+      failure.sentAt = sentAt;
+      reject(failure);
+    };
     const timer = setTimeout(
       () =>
         req.destroy(new RequestError('HANG', `${method} ${path}: no answer within ${options.timeoutMs} ms`)),
@@ -65,21 +83,12 @@ export function request(
           status: res.statusCode ?? 0,
           headers: res.headers,
           body: Buffer.concat(chunks).toString(),
+          sentAt,
         });
       });
-      res.on('error', (error: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        reject(
-          error instanceof RequestError ? error : new RequestError(error.code ?? 'ERESPONSE', error.message),
-        );
-      });
+      res.on('error', fail);
     });
-    req.on('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(
-        error instanceof RequestError ? error : new RequestError(error.code ?? 'EREQUEST', error.message),
-      );
-    });
+    req.on('error', fail);
     if (!payload) {
       req.end();
     } else if (!options.trickleMs) {

@@ -10,6 +10,8 @@ export interface Op {
 export interface Outcome {
   kind: string;
   start: number;
+  /** When its bytes went out on a connected socket (null: never, e.g. the connection was refused). */
+  sent: number | null;
   end: number;
   status: number | null;
   /** Socket-level code (ECONNRESET, ECONNREFUSED, HANG…) when there was no HTTP answer. */
@@ -92,11 +94,20 @@ export class Load {
     const start = this.now();
     const task = op.send().then(
       (reply) =>
-        this.record({ kind: op.kind, start, end: this.now(), status: reply.status, error: null, reply }),
+        this.record({
+          kind: op.kind,
+          start,
+          sent: this.since(reply.sentAt),
+          end: this.now(),
+          status: reply.status,
+          error: null,
+          reply,
+        }),
       (error: unknown) =>
         this.record({
           kind: op.kind,
           start,
+          sent: this.since(error instanceof RequestError ? error.sentAt : null),
           end: this.now(),
           status: null,
           error: error instanceof RequestError ? error.code : String(error),
@@ -106,6 +117,10 @@ export class Load {
     const tracked = task.finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
     return tracked;
+  }
+
+  private since(at: number | null): number | null {
+    return at === null ? null : at - this.origin;
   }
 
   private record(outcome: Outcome): void {
