@@ -3,12 +3,12 @@
  * WEB_CONCURRENCY workers on PostgreSQL and Redis), to see what a short benchmark cannot: errors
  * that appear only after a while, latency that creeps up, memory that grows.
  *
- *   npm run soak                       10 minutes at 160 requests/s
+ *   npm run soak                       10 minutes at 250 requests/s
  *   npm run soak -- --minutes 1 --rate 200 --workers 2
  *   npm run soak -- --measure          the mix's capacity (32 concurrent requests, 30 s)
  *
- * --rate default 160 req/s: about half the 330 req/s --measure reached on the shared 2-core
- * development machine (docs/faults.md); elsewhere, measure and pass half of it.
+ * --rate default 250 req/s: about half the 519 req/s --measure reached on the 2-core development
+ * machine with little else running (docs/faults.md); elsewhere, measure and pass half of it.
  *
  * Traffic (open loop: the rate holds whatever the latency): 4 trips of 5 members; 70 % reads
  * (trip list, trip detail, days with items, latest chat messages), 15 % item writes (a create,
@@ -30,7 +30,7 @@ import { sleep } from './lib/ports.ts';
 import { connectChat, type ChatSocket } from './lib/socket.ts';
 import { buildWorld, type World } from './lib/world.ts';
 
-const DEFAULT_RATE = 160;
+const DEFAULT_RATE = 250;
 const { values: args } = parseArgs({
   options: {
     minutes: { type: 'string', default: '10' },
