@@ -15,7 +15,7 @@ export default tseslint.config(
   },
   {
     // Tests read JSON bodies of many shapes; `any` there is the honest type.
-    files: ['test/**/*.ts', 'bench/**/*.ts', 'fuzz/**/*.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'faults/**/*.ts', 'fuzz/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {

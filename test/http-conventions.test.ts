@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
+import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
+import { buildApp } from '../src/app.ts';
+import { openDatabase } from '../src/db/index.ts';
 import { buildTestApp, call } from './helpers/app.ts';
+import { closeAtEnd } from './helpers/database.ts';
+import { testConfig } from './helpers/env.ts';
 import { createUser } from './helpers/factories.ts';
 import { assertEnvelope } from './helpers/assertions.ts';
 
@@ -71,6 +77,31 @@ describe('error envelope', () => {
       headers: { 'content-type': 'text/csv' },
     });
     assertEnvelope(response, 415, 'unsupported_media_type');
+  });
+
+  it('503 service_unavailable with Retry-After while the database cannot be reached', async () => {
+    // A port nothing listens on: every connection attempt is refused, as while PostgreSQL restarts.
+    const probe = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => probe.once('listening', resolve));
+    const { port } = probe.address() as net.AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const database = await openDatabase({
+      kind: 'postgres',
+      url: `postgresql://postgres@127.0.0.1:${port}/unreachable`,
+      sslMode: 'disable',
+      poolSize: 1,
+    });
+    const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+    const down = await buildApp(testConfig(), { database, logStream: quiet, emailSender: false });
+    closeAtEnd(async () => {
+      await down.close();
+      await database.close();
+    });
+    const response = await call(down, 'POST', '/api/v1/auth/login/', {
+      body: { email: 'someone@example.test', password: 'Sturdy-Koala-Orbit-42' },
+    });
+    assertEnvelope(response, 503, 'service_unavailable');
+    assert.equal(response.headers['retry-after'], '5');
   });
 });
 

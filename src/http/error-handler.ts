@@ -3,7 +3,8 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import FindMyWay, { type HTTPVersion } from 'find-my-way';
-import { AppError } from './errors.ts';
+import { isConnectionError } from '../db/errors.ts';
+import { AppError, serviceUnavailable } from './errors.ts';
 import { envelope } from './envelope.ts';
 import { detailsFromAjv } from './validation.ts';
 
@@ -121,6 +122,13 @@ export function installErrorHandling(app: FastifyInstance): void {
       if (fastifyError.validationContext === 'params')
         return sendError(reply, 404, 'not_found', 'Not found.', {});
       return sendError(reply, 400, 'validation_error', 'Invalid input.', details);
+    }
+    // The database is restarting or unreachable: a retryable 503 (with Retry-After), not a bug.
+    if (isConnectionError(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      const unavailable = serviceUnavailable();
+      reply.headers(unavailable.headers);
+      return sendError(reply, 503, unavailable.type, unavailable.message, unavailable.details);
     }
     const status = fastifyError.statusCode ?? 500;
     if (status >= 400 && status < 500) {

@@ -108,13 +108,18 @@ export class LocalRoom {
       });
       // The run of changes that can go now: each has its frame, or waited too long for it.
       const now = Date.now();
+      // Every change read without its frame starts its wait now, not once it reaches the front:
+      // otherwise a backlog of unpublished changes (Redis away) would drain at one per grace period.
+      for (const entry of entries) {
+        const key = encodeCursor(entry.cursor);
+        if (!this.pending.has(key) && !this.missingSince.has(key)) this.missingSince.set(key, now);
+      }
       const run: typeof entries = [];
       let waiting = false;
       for (const entry of entries) {
         const key = encodeCursor(entry.cursor);
         if (!this.pending.has(key)) {
-          const since = this.missingSince.get(key) ?? now;
-          this.missingSince.set(key, since);
+          const since = this.missingSince.get(key)!;
           if (now - since < PUBLISH_GRACE_MS) {
             waiting = true;
             break;

@@ -23,10 +23,20 @@ export async function migrateOnStart(
 }
 
 /**
+ * How long the server goes on accepting after SIGTERM before it closes the listening socket.
+ * Closing at once resets the connections still queued in the kernel and the requests already
+ * sent on idle keep-alive connections but not yet read: requests the client sent before the
+ * signal, lost (`npm run faults`, sigterm-drain: under load, requests on the wire 30 ms before
+ * the signal were reset or answered 503). A moment of normal service lets them be read first.
+ */
+const ACCEPT_GRACE_MS = 250;
+
+/**
  * Runs one HTTP server in this process until SIGTERM/SIGINT, then drains: readiness turns 503,
- * the listening socket closes (no new connections), idle keep-alive connections close, requests
- * in flight finish (new requests on their connections get 503 + Connection: close), onClose hooks
- * run (websockets get 1001 there), and the process exits 0 — or 1 after SHUTDOWN_TIMEOUT.
+ * requests are still served for ACCEPT_GRACE_MS, then the listening socket closes (no new
+ * connections), idle keep-alive connections close, requests in flight finish (new requests on
+ * their connections get 503 + Connection: close), onClose hooks run (websockets get 1001 there),
+ * and the process exits 0 — or 1 after SHUTDOWN_TIMEOUT.
  */
 export async function serve(
   config: Readonly<Config>,
@@ -50,6 +60,7 @@ export async function serve(
       process.exit(1);
     }, config.http.shutdownTimeoutMs);
     timer.unref();
+    await new Promise((resolve) => setTimeout(resolve, ACCEPT_GRACE_MS));
     // server.close() drops idle keep-alive connections once; a connection whose request was in
     // flight then would stay open until its client hangs up. Sweep again until the close is done.
     const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
