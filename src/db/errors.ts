@@ -22,6 +22,15 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   );
 }
 
+/**
+ * True for the errors PostgreSQL raises to break a lock cycle or a serialization conflict: the
+ * transaction did nothing and can simply run again (deadlock_detected, serialization_failure).
+ */
+export function isRetryableConflict(error: unknown): boolean {
+  const code = pgError(error)?.code;
+  return code === '40P01' || code === '40001';
+}
+
 /** True when the database could not be reached or went away mid-request (answer 503, not 500). */
 export function isConnectionError(error: unknown): boolean {
   const pg = pgError(error);

@@ -1,5 +1,6 @@
 import type { AppContext } from '../../context.ts';
 import type { Tx } from '../../db/index.ts';
+import { isRetryableConflict } from '../../db/errors.ts';
 import { recordChange, type ChangeInput, type RecordedChange } from './record-change.ts';
 
 export type Record = (change: ChangeInput) => Promise<void>;
@@ -11,24 +12,43 @@ export interface Unit {
   record: Record;
 }
 
+// Concurrent writers can meet in a lock cycle (e.g. a post and a trip delete taking foreign-key and
+// row locks in opposite orders); PostgreSQL then aborts one. That one ran nothing that committed,
+// so it runs again instead of answering 500.
+const ATTEMPTS = 3;
+
 /**
  * Runs `fn` in one transaction. Every change recorded through `unit.record` is written in that
  * transaction and handed to the app's change listeners after commit — never for a rollback.
+ * A transaction aborted by a deadlock or serialization failure is retried (`fn` must only write
+ * through `unit.tx`, so running it again is safe).
  */
 export async function inTransaction<T>(
   ctx: Pick<AppContext, 'db' | 'changeListeners' | 'logger'>,
   fn: (unit: Unit) => Promise<T>,
 ): Promise<T> {
   const recorded: RecordedChange[] = [];
-  const result = await ctx.db.transaction(async (tx) => {
-    recorded.length = 0; // a retried transaction starts over
-    return fn({
-      tx,
-      record: async (change) => {
-        recorded.push(await recordChange(tx, change));
-      },
+  const attempt = () =>
+    ctx.db.transaction(async (tx) => {
+      recorded.length = 0; // a retried transaction starts over
+      return fn({
+        tx,
+        record: async (change) => {
+          recorded.push(await recordChange(tx, change));
+        },
+      });
     });
-  });
+  let result: T;
+  for (let tries = 1; ; tries++) {
+    try {
+      result = await attempt();
+      break;
+    } catch (error) {
+      if (tries >= ATTEMPTS || !isRetryableConflict(error)) throw error;
+      ctx.logger.warn({ err: error, attempt: tries }, 'transaction aborted by a lock conflict; retrying');
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * tries));
+    }
+  }
   for (const listener of ctx.changeListeners) {
     try {
       listener(recorded);
