@@ -88,6 +88,10 @@ describe('health', () => {
     assert.equal(response.status, 503);
     assert.equal(response.body.checks.redis, 'unavailable');
     assert.equal(response.body.checks.database, 'ok');
+    // Still ready: the instance serves without Redis (per-instance rate limits, live events from the log).
+    const ready = await call(app, 'GET', '/health/ready');
+    assert.equal(ready.status, 200);
+    assert.equal(ready.body.checks.redis, 'unavailable');
   });
 
   it('readiness turns 503 once shutdown begins', async () => {

@@ -73,13 +73,16 @@ export const healthRoutes =
         .finally(() => (running = null));
       return running;
     };
-    const full = async (includeShutdown: boolean) => {
+    // /health/ (monitoring, the checklist) fails on any dependency. Readiness asks only "can this
+    // instance serve?": without Redis it still can (rate limits per instance, live events from the
+    // log), and taking every instance out of the load balancer would turn a Redis outage into a
+    // full one. It fails while shutting down, so traffic drains to other instances.
+    const full = async (readiness: boolean) => {
       const checks = await currentChecks();
       const healthy =
         checks.database === 'ok' &&
         checks.migrations === 'ok' &&
-        checks.redis !== 'unavailable' &&
-        !(includeShutdown && ctx.state.shuttingDown);
+        (readiness ? !ctx.state.shuttingDown : checks.redis !== 'unavailable');
       return {
         healthy,
         body: { status: healthy ? 'healthy' : 'unhealthy', service: 'smart-trip-planner', version, checks },
@@ -106,7 +109,7 @@ export const healthRoutes =
         config: { rateLimit: false },
         schema: {
           tags,
-          summary: 'Ready for traffic (503 while shutting down)',
+          summary: 'Ready for traffic: database and migrations ok, not shutting down (Redis not required)',
           response: { 200: Health, 503: Health },
         },
       },
