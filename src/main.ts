@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from './config/index.ts';
 import { createLogger } from './platform/logger.ts';
 import { runPrimary } from './server/cluster.ts';
-import { migrateOnStart, serve } from './server/serve.ts';
+import { migrateOnStart } from './server/migrate-on-start.ts';
 
 /** Parses config or exits non-zero listing every problem (before anything starts). */
 export function loadConfigOrExit(): Readonly<Config> {
@@ -26,6 +26,9 @@ async function main(): Promise<void> {
     runPrimary({ workers: config.webConcurrency, shutdownTimeoutMs: config.http.shutdownTimeoutMs, logger });
     return;
   }
+  // Imported here: the cluster primary only migrates and supervises, and the app's modules would
+  // cost it most of a worker's memory for nothing.
+  const { serve } = await import('./server/serve.ts');
   await serve(config, logger, { migrate: cluster.isPrimary });
 }
 
