@@ -1,25 +1,30 @@
+import { EventEmitter } from 'node:events';
 import { and, asc, eq, inArray, like, lte, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import type { Db, Tx } from '../db/index.ts';
+import type { Tx } from '../db/index.ts';
 import { emailOutbox } from '../db/schema/index.ts';
 import { createMailer, type MailMessage, type Mailer } from './mailer.ts';
 
-// Bumped by every enqueue; a sender seeing a new value after a commit wakes at once instead of
-// waiting for its next poll. A rolled-back enqueue only costs one empty poll.
-let enqueued = 0;
+// Signalled after each commit that queued mail: senders in this process wake at once instead of
+// waiting for their next poll. Tied to the commit of the very transaction that queued (a counter
+// compared at any commit would let an unrelated commit use up the wake-up before the mail is visible).
+const mailCommitted = new EventEmitter().setMaxListeners(0);
 
 /**
  * Queues an email in the caller's transaction: it is sent only if the write commits, and the
  * request never waits on (or fails because of) the mail server.
  */
-export async function enqueueEmail(db: Db | Tx, message: MailMessage): Promise<void> {
-  await db.insert(emailOutbox).values({
+export async function enqueueEmail(
+  unit: { tx: Tx; afterCommit: (fn: () => void) => void },
+  message: MailMessage,
+): Promise<void> {
+  await unit.tx.insert(emailOutbox).values({
     to: message.to,
     subject: message.subject,
     text: message.text,
     html: message.html ?? null,
   });
-  enqueued += 1;
+  unit.afterCommit(() => mailCommitted.emit('mail'));
 }
 
 export interface EmailSenderOptions {
@@ -61,7 +66,6 @@ export class EmailSender {
   private again = false;
   private stopped = true;
   private failing = false;
-  private seen = enqueued;
 
   constructor(
     private readonly deps: SenderDeps,
@@ -85,7 +89,7 @@ export class EmailSender {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.deps.changeListeners.push(this.onCommit);
+    mailCommitted.on('mail', this.onMail);
     this.schedule(0);
   }
 
@@ -94,8 +98,7 @@ export class EmailSender {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const index = this.deps.changeListeners.indexOf(this.onCommit);
-    if (index >= 0) this.deps.changeListeners.splice(index, 1);
+    mailCommitted.off('mail', this.onMail);
     await this.running;
   }
 
@@ -109,11 +112,7 @@ export class EmailSender {
     this.schedule(0);
   }
 
-  private readonly onCommit = () => {
-    if (this.seen === enqueued) return;
-    this.seen = enqueued;
-    this.wake();
-  };
+  private readonly onMail = () => this.wake();
 
   private schedule(ms: number): void {
     if (this.timer) clearTimeout(this.timer);

@@ -10,6 +10,8 @@ export interface Unit {
   tx: Tx;
   /** Appends to the change log inside this transaction. */
   record: Record;
+  /** Runs `fn` once this transaction has committed (never after a rollback). */
+  afterCommit: (fn: () => void) => void;
 }
 
 // Concurrent writers can meet in a lock cycle (e.g. a post and a trip delete taking foreign-key and
@@ -28,14 +30,17 @@ export async function inTransaction<T>(
   fn: (unit: Unit) => Promise<T>,
 ): Promise<T> {
   const recorded: RecordedChange[] = [];
+  const committed: (() => void)[] = [];
   const attempt = () =>
     ctx.db.transaction(async (tx) => {
       recorded.length = 0; // a retried transaction starts over
+      committed.length = 0;
       return fn({
         tx,
         record: async (change) => {
           recorded.push(await recordChange(tx, change));
         },
+        afterCommit: (hook) => void committed.push(hook),
       });
     });
   let result: T;
@@ -49,11 +54,11 @@ export async function inTransaction<T>(
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * tries));
     }
   }
-  for (const listener of ctx.changeListeners) {
+  for (const hook of [...ctx.changeListeners.map((listener) => () => listener(recorded)), ...committed]) {
     try {
-      listener(recorded);
+      hook();
     } catch (error) {
-      ctx.logger.error({ err: error }, 'change listener failed');
+      ctx.logger.error({ err: error }, 'after-commit hook failed');
     }
   }
   return result;

@@ -48,7 +48,7 @@ export async function insertMember(
     fields: ['user', 'role'],
   });
   await enqueueEmail(
-    unit.tx,
+    unit,
     addedToTripEmail({
       to: props.user.email,
       trip: props.trip,

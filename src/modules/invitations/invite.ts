@@ -108,6 +108,6 @@ export async function inviteToTrip(
     actorId: props.actorId,
     fields: ['email', 'role', 'message', 'status', 'expires_at'],
   });
-  await enqueueEmail(tx, invitationEmail({ invitation, token, trip, inviter, baseUrl: props.baseUrl }));
+  await enqueueEmail(unit, invitationEmail({ invitation, token, trip, inviter, baseUrl: props.baseUrl }));
   return { kind: 'invitation', trip, invitation };
 }

@@ -58,7 +58,8 @@ async function startReset(ctx: AppContext, props: { email: string; baseUrl: stri
   const expiresAt = new Date(Date.now() + ttlSec * 1000);
   const send = await mailBudgetLeft(ctx, email);
 
-  const sent = await inTransaction(ctx, async ({ tx }) => {
+  const sent = await inTransaction(ctx, async (unit) => {
+    const { tx } = unit;
     // Locked, so two concurrent requests for one account leave exactly one working token.
     const [user] = await tx
       .select()
@@ -69,7 +70,7 @@ async function startReset(ctx: AppContext, props: { email: string; baseUrl: stri
     if (!user?.isActive || !send) return false;
     await discardUnusedResetTokens(tx, user.id);
     await tx.insert(passwordResetTokens).values({ userId: user.id, tokenHash: hash, expiresAt });
-    await enqueueEmail(tx, passwordResetEmail({ user, token, baseUrl: props.baseUrl, expiresAt, ttlSec }));
+    await enqueueEmail(unit, passwordResetEmail({ user, token, baseUrl: props.baseUrl, expiresAt, ttlSec }));
     return true;
   });
   if (!sent && !send) ctx.logger.info('password reset email skipped: per-address budget spent');

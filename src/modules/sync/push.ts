@@ -91,7 +91,7 @@ async function pushOne(ctx: Ctx, props: Props, m: Mutation, own: Set<string>): P
       const replay = await claim(unit.tx, props, m, {});
       if (replay) return replay;
       const tracked: Unit = {
-        tx: unit.tx,
+        ...unit,
         record: async (change) => {
           produced.push(versionKey(change.entity, change.entityId, change.version));
           await unit.record(change);
