@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { eq, sql } from 'drizzle-orm';
 import { SignJWT } from 'jose';
@@ -563,6 +564,18 @@ describe('access tokens', () => {
         aud: 'smart-trip-planner:api',
       }),
     );
+    const good = { ...base, token_type: 'access', iss: 'smart-trip-planner', aud: 'smart-trip-planner:api' };
+    // The same claims are accepted when nothing else is wrong (so the refusals above are the claims').
+    const ok = await custom(good);
+    assert.equal((await call(app, 'GET', '/api/v1/users/me/', { token: ok })).status, 200);
+    await assertRejected(await custom({ ...good, nbf: now + 120 })); // not valid yet
+    await assertRejected(await custom({ ...good, exp: 'tomorrow' }));
+    await assertRejected(await custom({ ...good, sub: 42 }));
+    // Another HMAC algorithm with the right secret: refused, only HS256 is accepted.
+    await assertRejected(await new SignJWT(good).setProtectedHeader({ alg: 'HS512' }).sign(key));
+    // A critical header extension we do not understand: refused (signed by hand; jose will not).
+    const critical = `${b64({ alg: 'HS256', crit: ['x'], x: 1 })}.${b64(good)}`;
+    await assertRejected(`${critical}.${createHmac('sha256', key).update(critical).digest('base64url')}`);
   });
 
   it('a refresh token used as a bearer is 401', async () => {
