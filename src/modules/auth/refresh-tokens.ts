@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/index.ts';
+import { retryOnConflict } from '../../db/retry.ts';
 import { refreshTokens } from '../../db/schema/index.ts';
 
 /** Only this hash is stored, so a database leak yields no usable refresh token. */
@@ -29,9 +30,14 @@ export type RotationResult =
 /**
  * Marks the presented token used and issues its successor. The row is locked first, so two
  * concurrent refreshes with one token cannot both succeed: the second sees it used, which is
- * exactly what a replayed (stolen) token looks like, and the family is revoked.
+ * exactly what a replayed (stolen) token looks like, and the family is revoked. Run again when a
+ * concurrent revocation of the family deadlocks with it (retryOnConflict).
  */
 export async function rotateRefreshToken(db: Db, raw: string, ttlSec: number): Promise<RotationResult> {
+  return retryOnConflict(() => rotate(db, raw, ttlSec));
+}
+
+async function rotate(db: Db, raw: string, ttlSec: number): Promise<RotationResult> {
   return db.transaction(async (tx) => {
     const [row] = await tx
       .select()
@@ -76,7 +82,8 @@ export async function revokeByToken(db: Db, raw: string, userId: string): Promis
     .where(eq(refreshTokens.tokenHash, hashToken(raw)))
     .limit(1);
   if (!row || row.userId !== userId) return false;
-  await revokeFamily(db, row.familyId);
+  // One statement over the family's rows; a concurrent rotation locks them in another order.
+  await retryOnConflict(() => revokeFamily(db, row.familyId));
   return true;
 }
 

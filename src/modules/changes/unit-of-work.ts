@@ -1,6 +1,6 @@
 import type { AppContext } from '../../context.ts';
 import type { Tx } from '../../db/index.ts';
-import { isRetryableConflict } from '../../db/errors.ts';
+import { retryOnConflict } from '../../db/retry.ts';
 import { recordChange, type ChangeInput, type RecordedChange } from './record-change.ts';
 
 export type Record = (change: ChangeInput) => Promise<void>;
@@ -13,11 +13,6 @@ export interface Unit {
   /** Runs `fn` once this transaction has committed (never after a rollback). */
   afterCommit: (fn: () => void) => void;
 }
-
-// Concurrent writers can meet in a lock cycle (e.g. a post and a trip delete taking foreign-key and
-// row locks in opposite orders); PostgreSQL then aborts one. That one ran nothing that committed,
-// so it runs again instead of answering 500.
-const ATTEMPTS = 3;
 
 /**
  * Runs `fn` in one transaction. Every change recorded through `unit.record` is written in that
@@ -43,17 +38,9 @@ export async function inTransaction<T>(
         afterCommit: (hook) => void committed.push(hook),
       });
     });
-  let result: T;
-  for (let tries = 1; ; tries++) {
-    try {
-      result = await attempt();
-      break;
-    } catch (error) {
-      if (tries >= ATTEMPTS || !isRetryableConflict(error)) throw error;
-      ctx.logger.warn({ err: error, attempt: tries }, 'transaction aborted by a lock conflict; retrying');
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * tries));
-    }
-  }
+  const result = await retryOnConflict(attempt, (error, tries) =>
+    ctx.logger.warn({ err: error, attempt: tries }, 'transaction aborted by a lock conflict; retrying'),
+  );
   for (const hook of [...ctx.changeListeners.map((listener) => () => listener(recorded)), ...committed]) {
     try {
       hook();
