@@ -18,7 +18,12 @@ export async function postMessage(
   props: { userId: string; tripId: string; input: PostMessageBody },
 ): Promise<{ message: ChatMessageRow; created: boolean }> {
   const { input, userId } = props;
-  await authorizeTrip(unit.tx, { tripId: props.tripId, userId, action: 'chat.post' });
+  await authorizeTrip(unit.tx, {
+    tripId: props.tripId,
+    userId,
+    action: 'chat.post',
+    lock: 'key share', // the trip (and so its room) may not be deleted between this check and the insert
+  });
   if (input.message_type === 'system')
     throw fieldError('message_type', 'Only the server writes system messages.');
   const content = checkContent(input.content);
