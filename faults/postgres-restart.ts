@@ -103,7 +103,7 @@ export const postgresRestart: Scenario = {
     const fiveHundreds = outcomes.filter((o) => o.status !== null && o.status >= 500);
     const unclean = fiveHundreds.filter((o) => !clean503(o));
     const unanswered = outcomes.filter((o) => o.status === null);
-    const slowest = Math.max(...outcomes.map((o) => o.end - o.start));
+    const slowest = outcomes.reduce((worst, o) => Math.max(worst, o.end - o.start), 0);
     note(`during the outage: ${tally(outage)}; after recovery: ${tally(after)}; skipped ${load.skipped}`);
     checks.expect(outage.some(clean503), `the outage was seen: ${outage.filter(clean503).length} clean 503s`);
     checks.expect(

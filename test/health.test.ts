@@ -20,6 +20,17 @@ describe('health', () => {
     assert.equal((await call(app, 'GET', '/health/ready')).status, 200);
   });
 
+  it('logs a successful probe at debug only, a failing one at info', async () => {
+    const ok = await buildTestApp();
+    await call(ok.app, 'GET', '/health/');
+    await call(ok.app, 'GET', '/api/v1/');
+    const routes = ok.logs.filter((l) => l.msg === 'request').map((l) => l.route);
+    assert.deepEqual(routes, ['/api/v1/']);
+    const down = await buildTestApp({ REDIS_URL: 'redis://127.0.0.1:1' });
+    assert.equal((await call(down.app, 'GET', '/health/')).status, 503);
+    assert.ok(down.logs.some((l) => l.msg === 'request' && l.route === '/health/' && l.status === 503));
+  });
+
   it('probes at most once a second however many ask at once', async () => {
     const database = await testDatabase();
     let pings = 0;

@@ -27,6 +27,10 @@ export function installRequestLogging(app: FastifyInstance): void {
       ip: request.ip,
     };
     if (status >= 500) request.log.error(line, 'request');
+    // Orchestrators and load balancers poll health every few seconds per instance: a successful
+    // probe is logged at debug, so it neither buries real traffic nor costs a line each; a
+    // failing one (503) stays at info.
+    else if (status < 400 && line.route?.startsWith('/health')) request.log.debug(line, 'request');
     else request.log.info(line, 'request');
   });
 }

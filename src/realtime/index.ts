@@ -34,15 +34,17 @@ export async function installRealtime(app: FastifyInstance): Promise<void> {
   const hub = new Hub(ctx, presence, (entries) => presentChanges(ctx.db, mediaUrl, entries));
   const redis = ctx.platform.redis;
   const prefix = ctx.config.redis?.keyPrefix ?? '';
-  // With Redis, any instance may watch: ask Redis who subscribes; without it, only this one can.
+  // With Redis, any instance may watch: ask Redis who subscribes (unless this instance watches
+  // them all itself, as for a post from a socket here); without Redis, only this one can.
   const watched: WatchedTrips = redis
     ? async (tripIds) => {
+        if (tripIds.every((id) => hub.watching(id))) return new Set(tripIds);
         const reply = (await redis
           .pubsub('NUMSUB', ...tripIds.map((id) => prefix + channelOf(id)))
           .catch(() => null)) as (string | number)[] | null;
         // Redis unreachable: publish anyway rather than risk silence (the publish fails fast).
         if (!reply) return new Set(tripIds);
-        return new Set(tripIds.filter((_, i) => Number(reply[2 * i + 1]) > 0));
+        return new Set(tripIds.filter((_, i) => hub.watching(tripIds[i]!) || Number(reply[2 * i + 1]) > 0));
       }
     : async (tripIds) => new Set(tripIds.filter((id) => hub.watching(id)));
   const stopPublisher = startPublisher(ctx, mediaUrl, watched, (tripIds) => hub.wake(tripIds));
