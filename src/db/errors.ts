@@ -11,6 +11,11 @@ function pgError(error: unknown): { code?: string; constraint?: string } | null 
   return null;
 }
 
+/** True for a foreign-key violation: a row the write references was deleted concurrently. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return pgError(error)?.code === '23503';
+}
+
 /** True for a unique-constraint violation (optionally of the named constraint or index). */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
   const pg = pgError(error);

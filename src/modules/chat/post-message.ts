@@ -1,6 +1,7 @@
 import { and, eq, or } from 'drizzle-orm';
 import { chatMessages, type ChatMessageRow } from '../../db/schema/index.ts';
-import { conflict, fieldError } from '../../http/errors.ts';
+import { isForeignKeyViolation } from '../../db/errors.ts';
+import { conflict, fieldError, notFound } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
 import { authorizeTrip } from '../trips/access.ts';
 import { checkContent } from './content.ts';
@@ -18,12 +19,9 @@ export async function postMessage(
   props: { userId: string; tripId: string; input: PostMessageBody },
 ): Promise<{ message: ChatMessageRow; created: boolean }> {
   const { input, userId } = props;
-  await authorizeTrip(unit.tx, {
-    tripId: props.tripId,
-    userId,
-    action: 'chat.post',
-    lock: 'key share', // the trip (and so its room) may not be deleted between this check and the insert
-  });
+  // No row lock on the trip here: every post of a busy room would share it (a multixact that grows
+  // with the concurrent posters). The rare delete racing a post is caught at the insert instead.
+  await authorizeTrip(unit.tx, { tripId: props.tripId, userId, action: 'chat.post' });
   if (input.message_type === 'system')
     throw fieldError('message_type', 'Only the server writes system messages.');
   const content = checkContent(input.content);
@@ -33,21 +31,7 @@ export async function postMessage(
     if (!target || target.chatRoomId !== room.id)
       throw fieldError('reply_to', 'No such message in this chat room.');
   }
-  const [message] = await unit.tx
-    .insert(chatMessages)
-    .values({
-      ...(input.id ? { id: input.id } : {}),
-      chatRoomId: room.id,
-      tripId: props.tripId,
-      senderId: userId,
-      content,
-      messageType: input.message_type ?? 'text',
-      replyToId: input.reply_to ?? null,
-      clientId: input.client_id ?? null,
-    })
-    // Any unique key (the id, or the sender's client_id) means "already posted".
-    .onConflictDoNothing()
-    .returning();
+  const [message] = await insertMessage(unit, props, room.id, content);
   if (!message) return { message: await samePost(unit, props), created: false };
   await unit.record({
     tripId: props.tripId,
@@ -59,6 +43,39 @@ export async function postMessage(
     fields: FIELDS,
   });
   return { message, created: true };
+}
+
+/**
+ * Inserts the post; no row when its id or client_id is already taken. A trip (and so its room)
+ * deleted since the membership check makes the foreign keys fail: that is the trip's 404.
+ */
+async function insertMessage(
+  unit: Unit,
+  props: { userId: string; tripId: string; input: PostMessageBody },
+  roomId: string,
+  content: string,
+): Promise<ChatMessageRow[]> {
+  const { input } = props;
+  try {
+    return await unit.tx
+      .insert(chatMessages)
+      .values({
+        ...(input.id ? { id: input.id } : {}),
+        chatRoomId: roomId,
+        tripId: props.tripId,
+        senderId: props.userId,
+        content,
+        messageType: input.message_type ?? 'text',
+        replyToId: input.reply_to ?? null,
+        clientId: input.client_id ?? null,
+      })
+      // Any unique key (the id, or the sender's client_id) means "already posted".
+      .onConflictDoNothing()
+      .returning();
+  } catch (error) {
+    if (isForeignKeyViolation(error)) throw notFound('Trip not found.');
+    throw error;
+  }
 }
 
 /** The stored message a retried post names, or 409 when the id or client_id belongs to another. */

@@ -1,5 +1,7 @@
 import { and, asc, count, desc, eq, inArray, not, sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/index.ts';
+import { isForeignKeyViolation } from '../../db/errors.ts';
+import { notFound } from '../../http/errors.ts';
 import {
   chatMessages,
   chatRooms,
@@ -75,7 +77,14 @@ export async function findRoomOfTrip(db: Db | Tx, tripId: string): Promise<ChatR
 export async function roomOfTrip(db: Db | Tx, tripId: string): Promise<ChatRoomRow> {
   const found = await findRoomOfTrip(db, tripId);
   if (found) return found;
-  await db.insert(chatRooms).values({ tripId }).onConflictDoNothing();
+  // Missing because the trip was just deleted (its room went with it): the trip's 404, not a 500.
+  await db
+    .insert(chatRooms)
+    .values({ tripId })
+    .onConflictDoNothing()
+    .catch((error: unknown) => {
+      throw isForeignKeyViolation(error) ? notFound('Trip not found.') : error;
+    });
   const [row] = await db.select().from(chatRooms).where(eq(chatRooms.tripId, tripId)).limit(1);
   return row!;
 }
