@@ -7,6 +7,8 @@ import { buildTestApp, call } from './helpers/app.ts';
 import { testDatabase } from './helpers/database.ts';
 import { createUser } from './helpers/factories.ts';
 import { makeTrip, tripWithMembers } from './helpers/realtime.ts';
+import { roomOfTrip } from '../src/modules/chat/queries.ts';
+import { AppError } from '../src/http/errors.ts';
 
 const { app } = await buildTestApp();
 const { db } = await testDatabase();
@@ -149,5 +151,22 @@ describe('posting messages over REST', () => {
       body: { chat_room: room.id, content: 'Hi' },
     });
     assert.equal(denied.status, 404);
+  });
+});
+
+describe('a trip deleted while a post is under way', () => {
+  it('is a 404, not a foreign-key 500, when its room is looked up after the delete', async () => {
+    const owner = await createUser(app);
+    const trip = await makeTrip(app, owner);
+    assert.equal(
+      (await call(app, 'DELETE', `/api/v1/trips/${trip.id}/`, { token: owner.access })).status,
+      204,
+    );
+    // The post passed its membership check just before the delete; the room went with the trip.
+    await assert.rejects(roomOfTrip(db, trip.id), (error: unknown) => {
+      assert.ok(error instanceof AppError);
+      assert.equal(error.statusCode, 404);
+      return true;
+    });
   });
 });
