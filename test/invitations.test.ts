@@ -13,7 +13,7 @@ import { createMailer, FileMailer, SmtpMailer, type MailMessage } from '../src/p
 import { buildTestApp, call, type Response } from './helpers/app.ts';
 import { closeAtEnd, testDatabase } from './helpers/database.ts';
 import { testConfig, testDataDir } from './helpers/env.ts';
-import { createUser, uniqueEmail, type TestUser } from './helpers/factories.ts';
+import { MAIL_DOMAIN, createUser, uniqueEmail, type TestUser } from './helpers/factories.ts';
 import { startSmtpServer, type ReceivedMail } from './helpers/smtp.ts';
 
 // ---- A real SMTP server on a random local port, collecting every message it receives.
@@ -32,9 +32,9 @@ const testApp = await buildTestApp(smtpEnv);
 const { app } = testApp;
 const { db } = await testDatabase();
 
-// Every address here is @example.test: this file's senders deliver only those, so test files that
-// share one database (PostgreSQL runs) never send each other's mail.
-const MINE = '%@example.test';
+// Every address here is in this process's MAIL_DOMAIN: this file's senders deliver only those, so
+// test files that share one database (PostgreSQL runs) never send, or wait behind, each other's mail.
+const MINE = `%@${MAIL_DOMAIN}`;
 
 // A long poll interval: mail arriving within seconds proves the sender is woken after commit.
 const sender = createEmailSender(app.ctx, { recipients: MINE, pollMs: 60_000 });

@@ -5,8 +5,15 @@ import { call } from './app.ts';
 
 export const GOOD_PASSWORD = 'Sturdy-Koala-Orbit-42';
 
+/**
+ * The mail domain of this test process (one per test file). On a shared PostgreSQL database the
+ * outbox holds every file's mail; a file that runs a sender claims only its own domain, so it never
+ * waits behind (or delivers) the hundreds of notices other files queue meanwhile.
+ */
+export const MAIL_DOMAIN = `p${process.pid}.example.test`;
+
 /** A unique email per call, so tests never collide in the shared database. */
-export const uniqueEmail = (prefix = 'user') => `${prefix}-${randomUUID().slice(0, 12)}@example.test`;
+export const uniqueEmail = (prefix = 'user') => `${prefix}-${randomUUID().slice(0, 12)}@${MAIL_DOMAIN}`;
 
 export interface TestUser {
   id: string;
