@@ -1,7 +1,13 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/index.ts';
-import { readChanges, START, type ChangeEntry, type Cursor } from '../modules/changes/read-changes.ts';
-import { rowsOf, toEntry, type Row } from './change-log.ts';
+import {
+  readChanges,
+  rowsOf,
+  START,
+  toEntry,
+  type ChangeEntry,
+  type Cursor,
+} from '../modules/changes/read-changes.ts';
 
 /**
  * A trip's change log as live delivery reads it: in cursor order, and only below a watermark no
@@ -26,12 +32,12 @@ export async function readTripLog(
       select txid::text as txid, seq, trip_id, entity, entity_id, op, version, actor_id, fields, created_at
       from changes where trip_id = ${props.tripId}
       order by changes.txid desc, changes.seq desc limit 1`);
-    return rowsOf<Row>(result).map(toEntry);
+    return rowsOf(result).map(toEntry);
   }
   const result = await database.db.execute(sql`
     select * from stp_trip_log(${props.tripId}::uuid, ${props.after.txid.toString()}::xid8,
       ${props.after.seq.toString()}::bigint, ${props.limit}::integer, ${props.newest === true})`);
-  return rowsOf<Row>(result).map(toEntry);
+  return rowsOf(result).map(toEntry);
 }
 
 /** The newest position of the trip's log below the watermark: live delivery starts after it. */

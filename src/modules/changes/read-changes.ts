@@ -40,7 +40,8 @@ export interface ChangeEntry {
   createdAt: Date;
 }
 
-type RawRow = {
+/** A `changes` row as the raw queries select it (txid as text: xid8 exceeds a JS number). */
+export type ChangeRow = {
   txid: string;
   seq: string | number | bigint;
   trip_id: string | null;
@@ -52,6 +53,22 @@ type RawRow = {
   fields: string[];
   created_at: string | Date;
 };
+
+/** Rows of a raw query, from either driver (node-postgres wraps them in `rows`). */
+export const rowsOf = <T = ChangeRow>(result: unknown): T[] =>
+  (result as { rows?: T[] }).rows ?? (result as T[]);
+
+export const toEntry = (row: ChangeRow): ChangeEntry => ({
+  cursor: { txid: BigInt(row.txid), seq: BigInt(row.seq) },
+  tripId: row.trip_id,
+  entity: row.entity,
+  entityId: row.entity_id,
+  op: row.op,
+  version: Number(row.version),
+  actorId: row.actor_id,
+  fields: row.fields,
+  createdAt: new Date(row.created_at),
+});
 
 /**
  * Changes after `after`, for the given trips (or all when `tripIds` is null), up to `limit`, in
@@ -69,7 +86,7 @@ export async function readChanges(
         : sql`trip_id in ${props.tripIds}`;
   // ORDER BY names the table's columns: a bare `txid` would be the text alias of the select list,
   // sorting '10' before '9' (skipping rows once txids gain a digit) and defeating the index.
-  const result = await db.execute<RawRow>(sql`
+  const result = await db.execute(sql`
     select txid::text as txid, seq, trip_id, entity, entity_id, op, version, actor_id, fields, created_at
     from changes
     where (txid, seq) > (${props.after.txid.toString()}::xid8, ${props.after.seq.toString()}::bigint)
@@ -77,16 +94,5 @@ export async function readChanges(
       and ${tripFilter}
     order by changes.txid, changes.seq
     limit ${props.limit}`);
-  const rows = (result as unknown as { rows: RawRow[] }).rows ?? (result as unknown as RawRow[]);
-  return rows.map((row) => ({
-    cursor: { txid: BigInt(row.txid), seq: BigInt(row.seq) },
-    tripId: row.trip_id,
-    entity: row.entity,
-    entityId: row.entity_id,
-    op: row.op,
-    version: Number(row.version),
-    actorId: row.actor_id,
-    fields: row.fields,
-    createdAt: new Date(row.created_at),
-  }));
+  return rowsOf(result).map(toEntry);
 }

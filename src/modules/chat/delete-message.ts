@@ -1,9 +1,9 @@
-import { eq, sql } from 'drizzle-orm';
-import { chatMessages, type ChatMessageRow } from '../../db/schema/index.ts';
+import type { ChatMessageRow } from '../../db/schema/index.ts';
 import { permissionDenied, preconditionFailed } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
 import { can } from '../trips/policy.ts';
 import { authorizeMessage } from './message-access.ts';
+import { saveMessage } from './save-message.ts';
 
 /**
  * Deletes a message: its sender, or a member whose role may moderate (the owner). The row stays
@@ -31,19 +31,11 @@ export async function deleteMessage(
   if (props.expectedVersion !== null && props.expectedVersion !== message.version)
     throw preconditionFailed(await props.presentCurrent(message));
   if (message.isDeleted) return { message, changed: false };
-  const [deleted] = await unit.tx
-    .update(chatMessages)
-    .set({ content: '', isDeleted: true, version: sql`${chatMessages.version} + 1`, updatedAt: sql`now()` })
-    .where(eq(chatMessages.id, message.id))
-    .returning();
-  await unit.record({
-    tripId: message.tripId,
-    entity: 'message',
-    entityId: message.id,
-    op: 'update',
-    version: deleted!.version,
-    actorId: props.userId,
+  const deleted = await saveMessage(unit, {
+    message,
+    set: { content: '', isDeleted: true },
     fields: ['content', 'is_deleted'],
+    userId: props.userId,
   });
-  return { message: deleted!, changed: true };
+  return { message: deleted, changed: true };
 }

@@ -1,10 +1,10 @@
-import { eq, sql } from 'drizzle-orm';
-import { chatMessages, type ChatMessageRow } from '../../db/schema/index.ts';
+import type { ChatMessageRow } from '../../db/schema/index.ts';
 import { badRequest, permissionDenied, preconditionFailed } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
 import { can } from '../trips/policy.ts';
 import { checkContent } from './content.ts';
 import { authorizeMessage } from './message-access.ts';
+import { saveMessage } from './save-message.ts';
 
 /**
  * Edits the caller's own message. Unchanged content is not an edit: the message is returned as
@@ -33,19 +33,11 @@ export async function editMessage(
     throw preconditionFailed(await props.presentCurrent(message));
   const content = checkContent(props.content);
   if (content === message.content) return { message, changed: false };
-  const [updated] = await unit.tx
-    .update(chatMessages)
-    .set({ content, isEdited: true, version: sql`${chatMessages.version} + 1`, updatedAt: sql`now()` })
-    .where(eq(chatMessages.id, message.id))
-    .returning();
-  await unit.record({
-    tripId: message.tripId,
-    entity: 'message',
-    entityId: message.id,
-    op: 'update',
-    version: updated!.version,
-    actorId: props.userId,
+  const updated = await saveMessage(unit, {
+    message,
+    set: { content, isEdited: true },
     fields: ['content', 'is_edited'],
+    userId: props.userId,
   });
-  return { message: updated!, changed: true };
+  return { message: updated, changed: true };
 }
