@@ -120,7 +120,7 @@ export async function buildApp(
   installHttps(app, config);
   await installObservability(app, ctx);
 
-  await installSecurityHeaders(app);
+  installSecurityHeaders(app);
   await installCompression(app, config.http.compress);
   await app.register(cors, {
     origin: config.corsAllowedOrigins.includes('*') ? true : config.corsAllowedOrigins,

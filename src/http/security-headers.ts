@@ -1,5 +1,6 @@
-import helmet from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, RouteOptions } from 'fastify';
+import helmet, { type HelmetOptions } from 'helmet';
 
 type Directives = Record<string, string[]>;
 
@@ -37,14 +38,9 @@ export const STATIC_CSP: Directives = {
   'form-action': ["'self'"],
 };
 
-/** Per-route helmet options: a Content-Security-Policy other than the API's. */
-export const cspFor = (directives: Directives) => ({
-  contentSecurityPolicy: { useDefaults: false, directives },
-});
-
-/** Gives a route a different policy (helmet reads `config.helmet` at request time). */
+/** Gives a route a different Content-Security-Policy than the API's. */
 export function setRouteCsp(route: RouteOptions, directives: Directives): void {
-  route.config = { ...(route.config as object), helmet: cspFor(directives) } as RouteOptions['config'];
+  route.config = { ...(route.config as object), csp: directives } as RouteOptions['config'];
 }
 
 /**
@@ -52,21 +48,54 @@ export function setRouteCsp(route: RouteOptions, directives: Directives): void {
  * X-Frame-Options, no X-Powered-By. Cross-Origin-Resource-Policy stays cross-origin: avatars and
  * (later) web-client assets are embedded from other origins; the API's data is guarded by CORS and
  * tokens, not by this header. HSTS is not sent here but by http/https.ts, over https only.
- * Routes under /api/docs get the docs policy; call before the docs are registered.
  */
-export async function installSecurityHeaders(app: FastifyInstance): Promise<void> {
+const HELMET: HelmetOptions = {
+  strictTransportSecurity: false,
+  crossOriginResourcePolicy: { policy: 'cross-origin' },
+  crossOriginOpenerPolicy: { policy: 'same-origin' },
+  crossOriginEmbedderPolicy: { policy: 'require-corp' },
+  referrerPolicy: { policy: 'no-referrer' },
+  // Matches frame-ancestors 'none' for browsers that only know the older header.
+  frameguard: { action: 'deny' },
+};
+
+interface HeaderSet {
+  set: [string, string][];
+  remove: string[];
+}
+
+/**
+ * What helmet does to a response with this policy, recorded once. These headers never vary by
+ * request (no nonces), and @fastify/helmet rebuilt helmet (parsing the CSP) on every request.
+ */
+function recordHelmet(directives: Directives): HeaderSet {
+  const headers: HeaderSet = { set: [], remove: [] };
+  const recorder = {
+    setHeader: (name: string, value: unknown) => void headers.set.push([name, String(value)]),
+    removeHeader: (name: string) => void headers.remove.push(name),
+  };
+  const options = { ...HELMET, contentSecurityPolicy: { useDefaults: false, directives } };
+  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
+  return headers;
+}
+
+/** Security headers on every response (404s and errors included); /api/docs gets the docs policy. */
+export function installSecurityHeaders(app: FastifyInstance): void {
+  const sets = new Map<Directives, HeaderSet>();
+  const setFor = (directives: Directives) => {
+    let found = sets.get(directives);
+    if (!found) sets.set(directives, (found = recordHelmet(directives)));
+    return found;
+  };
+  const api = setFor(API_CSP);
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/api/docs')) setRouteCsp(route, DOCS_CSP);
   });
-  await app.register(helmet, {
-    global: true,
-    contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
-    strictTransportSecurity: false,
-    crossOriginResourcePolicy: { policy: 'cross-origin' },
-    crossOriginOpenerPolicy: { policy: 'same-origin' },
-    crossOriginEmbedderPolicy: { policy: 'require-corp' },
-    referrerPolicy: { policy: 'no-referrer' },
-    // Matches frame-ancestors 'none' for browsers that only know the older header.
-    frameguard: { action: 'deny' },
+  app.addHook('onRequest', (request, reply, done) => {
+    const csp = (request.routeOptions.config as { csp?: Directives } | undefined)?.csp;
+    const headers = csp ? setFor(csp) : api;
+    for (const [name, value] of headers.set) reply.raw.setHeader(name, value);
+    for (const name of headers.remove) reply.raw.removeHeader(name);
+    done();
   });
 }
