@@ -121,7 +121,7 @@ export async function buildApp(
   await installObservability(app, ctx);
 
   installSecurityHeaders(app);
-  await installCompression(app, config.http.compress);
+  installCompression(app, config.http.compress);
   await app.register(cors, {
     origin: config.corsAllowedOrigins.includes('*') ? true : config.corsAllowedOrigins,
     credentials: false,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, it } from 'node:test';
 import { precompress } from '../scripts/precompress.ts';
+import { negotiateEncoding } from '../src/http/compression.ts';
 import { IMMUTABLE, SHORT, cacheControlFor } from '../src/http/static-files.ts';
 import { buildTestApp, call } from './helpers/app.ts';
 import { createUser } from './helpers/factories.ts';
@@ -132,6 +133,36 @@ describe('dynamic response compression', () => {
     });
     assert.equal(auth.statusCode, 200);
     assert.equal(auth.headers['content-encoding'], undefined, 'token responses are never compressed');
+  });
+
+  it('negotiates by Accept-Encoding: brotli first, q=0 refuses, * means any, unknown means none', () => {
+    assert.equal(negotiateEncoding('gzip, deflate, br'), 'br');
+    assert.equal(negotiateEncoding('br;q=0, gzip'), 'gzip');
+    assert.equal(negotiateEncoding('GZIP;q=0.5'), 'gzip');
+    assert.equal(negotiateEncoding('br;q=0, gzip;q=0'), null);
+    assert.equal(negotiateEncoding('*'), 'gzip');
+    assert.equal(negotiateEncoding('identity'), null);
+    assert.equal(negotiateEncoding('deflate'), null);
+    assert.equal(negotiateEncoding(undefined), null);
+  });
+
+  it('compresses streamed files without a sibling, and says Vary on every compressible answer', async () => {
+    // The docs page's own script is served as a stream and has no precompressed sibling here.
+    const { app: api } = await buildTestApp();
+    const page = await api.inject({ url: '/api/docs/static/swagger-ui-bundle.js' });
+    assert.equal(page.statusCode, 200);
+    const gz = await api.inject({
+      url: '/api/docs/static/swagger-ui-bundle.js',
+      headers: { 'accept-encoding': 'gzip' },
+    });
+    assert.equal(gz.statusCode, 200);
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.equal(gz.headers['content-length'], undefined, 'the compressed length is not known up front');
+    assert.match(String(gz.headers.vary), /accept-encoding/i);
+    assert.equal(zlib.gunzipSync(gz.rawPayload).toString(), page.payload);
+    const refused = await api.inject({ url: '/api/v1/', headers: { 'accept-encoding': 'gzip;q=0' } });
+    assert.equal(refused.headers['content-encoding'], undefined);
+    assert.match(String(refused.headers.vary), /accept-encoding/i);
   });
 
   it('COMPRESS_RESPONSES=false turns it off', async () => {

@@ -1,5 +1,6 @@
-import { and, asc, count, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/index.ts';
+import { prepared } from '../../db/prepared.ts';
 import {
   changes,
   itineraries,
@@ -18,9 +19,26 @@ export async function listDays(
   db: Db | Tx,
   props: { tripId: string; date: string | null; window: PageWindow },
 ): Promise<{ total: number; rows: ItineraryRow[] }> {
-  const conditions: SQL[] = [eq(itineraries.tripId, props.tripId)];
-  if (props.date) conditions.push(eq(itineraries.date, props.date));
-  const where = and(...conditions);
+  if (!props.date) {
+    // The common case, every day of the trip, as prepared statements.
+    const [totalRow] = await prepared(db, 'days_count', (db) =>
+      db
+        .select({ total: count() })
+        .from(itineraries)
+        .where(eq(itineraries.tripId, sql.placeholder('tripId'))),
+    ).execute({ tripId: props.tripId });
+    const rows = await prepared(db, 'days_page', (db) =>
+      db
+        .select()
+        .from(itineraries)
+        .where(eq(itineraries.tripId, sql.placeholder('tripId')))
+        .orderBy(asc(itineraries.date), asc(itineraries.id))
+        .limit(sql.placeholder('limit'))
+        .offset(sql.placeholder('offset')),
+    ).execute({ tripId: props.tripId, limit: props.window.limit, offset: props.window.offset });
+    return { total: Number(totalRow?.total ?? 0), rows };
+  }
+  const where = and(eq(itineraries.tripId, props.tripId), eq(itineraries.date, props.date));
   const [totalRow] = await db.select({ total: count() }).from(itineraries).where(where);
   const rows = await db
     .select()
@@ -40,11 +58,14 @@ export async function itemsByDay(
 ): Promise<Map<string, ItineraryItemRow[]>> {
   const grouped = new Map<string, ItineraryItemRow[]>();
   if (dayIds.length === 0) return grouped;
-  const rows = await db
-    .select()
-    .from(itineraryItems)
-    .where(inArray(itineraryItems.itineraryId, [...dayIds]))
-    .orderBy(...ITEM_ORDER);
+  const rows = await prepared(db, 'items_of_days', (db) =>
+    db
+      .select()
+      .from(itineraryItems)
+      // `= any(array)`: one statement text whatever the number of days, so it is prepared once.
+      .where(sql`${itineraryItems.itineraryId} = any(${sql.placeholder('dayIds')}::uuid[])`)
+      .orderBy(...ITEM_ORDER),
+  ).execute({ dayIds });
   for (const row of rows) {
     const list = grouped.get(row.itineraryId) ?? [];
     list.push(row);
@@ -90,12 +111,24 @@ export async function countItems(tx: Tx, dayId: string): Promise<number> {
 }
 
 export async function findDay(db: Db | Tx, id: string): Promise<ItineraryRow | undefined> {
-  const [row] = await db.select().from(itineraries).where(eq(itineraries.id, id)).limit(1);
+  const [row] = await prepared(db, 'find_day', (db) =>
+    db
+      .select()
+      .from(itineraries)
+      .where(eq(itineraries.id, sql.placeholder('id')))
+      .limit(1),
+  ).execute({ id });
   return row;
 }
 
 export async function findItem(db: Db | Tx, id: string): Promise<ItineraryItemRow | undefined> {
-  const [row] = await db.select().from(itineraryItems).where(eq(itineraryItems.id, id)).limit(1);
+  const [row] = await prepared(db, 'find_item', (db) =>
+    db
+      .select()
+      .from(itineraryItems)
+      .where(eq(itineraryItems.id, sql.placeholder('id')))
+      .limit(1),
+  ).execute({ id });
   return row;
 }
 

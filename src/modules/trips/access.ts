@@ -1,5 +1,6 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/index.ts';
+import { prepared } from '../../db/prepared.ts';
 import { tripMembers, trips, type Role, type TripRow } from '../../db/schema/index.ts';
 import { notFound, permissionDenied } from '../../http/errors.ts';
 import { can, type TripAction } from './policy.ts';
@@ -25,15 +26,21 @@ export async function authorizeTrip(
   db: Db | Tx,
   props: { tripId: string; userId: string; action: TripAction; lock?: boolean | 'key share' },
 ): Promise<{ trip: TripRow; role: Role }> {
-  const query = db
-    .select({ trip: trips, role: tripMembers.role })
-    .from(trips)
-    .innerJoin(tripMembers, and(eq(tripMembers.tripId, trips.id), eq(tripMembers.userId, props.userId)))
-    .where(eq(trips.id, props.tripId))
-    .limit(1);
-  const [row] = props.lock
-    ? await query.for(props.lock === true ? 'update' : props.lock, { of: trips })
-    : await query;
+  const lock = props.lock === true ? 'update' : props.lock || null;
+  const name = lock ? `authorize_trip_for_${lock.replace(' ', '_')}` : 'authorize_trip';
+  const query = prepared(db, name, (db) => {
+    const select = db
+      .select({ trip: trips, role: tripMembers.role })
+      .from(trips)
+      .innerJoin(
+        tripMembers,
+        and(eq(tripMembers.tripId, trips.id), eq(tripMembers.userId, sql.placeholder('userId'))),
+      )
+      .where(eq(trips.id, sql.placeholder('tripId')))
+      .limit(1);
+    return lock ? select.for(lock, { of: trips }) : select;
+  });
+  const [row] = await query.execute({ tripId: props.tripId, userId: props.userId });
   if (!row) throw notFound('Trip not found.');
   if (!can(row.role, props.action)) throw permissionDenied();
   return row;

@@ -1,5 +1,6 @@
-import { and, asc, count, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, ilike, inArray, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/index.ts';
+import { prepared } from '../../db/prepared.ts';
 import {
   tripMembers,
   trips,
@@ -26,17 +27,15 @@ export async function loadTripGraph(db: Db | Tx, tripRows: TripRow[]): Promise<T
   const members = new Map<string, TripMemberRow[]>();
   const userById = new Map<string, UserRow>();
   if (tripRows.length === 0) return { members, users: userById };
-  const rows = await db
-    .select({ member: tripMembers, user: users })
-    .from(tripMembers)
-    .innerJoin(users, eq(users.id, tripMembers.userId))
-    .where(
-      inArray(
-        tripMembers.tripId,
-        tripRows.map((t) => t.id),
-      ),
-    )
-    .orderBy(asc(tripMembers.joinedAt), asc(tripMembers.id));
+  const rows = await prepared(db, 'trip_graph_members', (db) =>
+    db
+      .select({ member: tripMembers, user: users })
+      .from(tripMembers)
+      .innerJoin(users, eq(users.id, tripMembers.userId))
+      // `= any(array)`: one statement text whatever the number of trips, so it is prepared once.
+      .where(sql`${tripMembers.tripId} = any(${sql.placeholder('tripIds')}::uuid[])`)
+      .orderBy(asc(tripMembers.joinedAt), asc(tripMembers.id)),
+  ).execute({ tripIds: tripRows.map((t) => t.id) });
   for (const { member, user } of rows) {
     const list = members.get(member.tripId) ?? [];
     list.push(member);
@@ -57,6 +56,8 @@ export async function loadTripGraph(db: Db | Tx, tripRows: TripRow[]): Promise<T
   }
   return { members, users: userById };
 }
+
+type Bound = number | Placeholder;
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -93,22 +94,40 @@ export async function listTripsForUser(
 
   // Without trip filters the memberships alone give the count (the foreign key guarantees the
   // trip): an index-only scan of (user_id, trip_id) instead of a join over every trip.
-  const [totalRow] =
-    conditions.length === 1
-      ? await db.select({ total: count() }).from(tripMembers).where(where)
-      : await db
+  // The common case (no filters) as prepared statements, one per ordering; filtered lists vary
+  // in shape and are built per request.
+  const plain = conditions.length === 1;
+  const [totalRow] = plain
+    ? await prepared(db, 'trip_list_count', (db) =>
+        db
           .select({ total: count() })
           .from(tripMembers)
-          .innerJoin(trips, eq(trips.id, tripMembers.tripId))
-          .where(where);
-  const rows = await db
-    .select({ trip: trips, role: tripMembers.role })
-    .from(tripMembers)
-    .innerJoin(trips, eq(trips.id, tripMembers.tripId))
-    .where(where)
-    .orderBy(...order)
-    .limit(window.limit)
-    .offset(window.offset);
+          .where(eq(tripMembers.userId, sql.placeholder('userId'))),
+      ).execute({ userId })
+    : await db
+        .select({ total: count() })
+        .from(tripMembers)
+        .innerJoin(trips, eq(trips.id, tripMembers.tripId))
+        .where(where);
+  const page = (db: Db | Tx, filter: SQL | undefined, limit: Bound, offset: Bound) =>
+    db
+      .select({ trip: trips, role: tripMembers.role })
+      .from(tripMembers)
+      .innerJoin(trips, eq(trips.id, tripMembers.tripId))
+      .where(filter)
+      .orderBy(...order)
+      .limit(limit)
+      .offset(offset);
+  const rows = plain
+    ? await prepared(db, `trip_list_${ordering.replace('-', 'desc_')}`, (db) =>
+        page(
+          db,
+          eq(tripMembers.userId, sql.placeholder('userId')),
+          sql.placeholder('limit'),
+          sql.placeholder('offset'),
+        ),
+      ).execute({ userId, limit: window.limit, offset: window.offset })
+    : await page(db, where, window.limit, window.offset);
   // count() is a number from PGlite and a string from pg: normalise.
   return { total: Number(totalRow?.total ?? 0), rows };
 }
