@@ -11,6 +11,7 @@ import { installAuthentication } from './http/authenticate.ts';
 import { installJsonParser } from './http/body-parsers.ts';
 import { installHostCheck } from './http/host-check.ts';
 import { installCompression } from './http/compression.ts';
+import { buildSerializer } from './http/serializer.ts';
 import { installHttps } from './http/https.ts';
 import { installMediaRoute } from './http/media-route.ts';
 import { installObservability } from './http/observability.ts';
@@ -90,6 +91,7 @@ export async function buildApp(
     frameworkErrors,
     clientErrorHandler,
     forceCloseConnections: 'idle',
+    schemaController: { compilersFactory: { buildSerializer } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const ctx: AppContext = {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { sql } from 'drizzle-orm';
 import { inTransaction } from '../src/modules/changes/unit-of-work.ts';
 import { call } from './helpers/app.ts';
 import { testDatabase } from './helpers/database.ts';
@@ -117,8 +118,10 @@ describe('ordering across concurrent writers', () => {
       });
       let releaseSlow!: () => void;
       const recorded = new Promise<void>((resolve) => {
-        // The slow writer takes its transaction id first and commits last.
+        // The slow writer takes its transaction id first and commits last (a unit writes its log
+        // rows at the end, so the id is taken explicitly, as any earlier write would).
         void inTransaction(app.ctx, async (unit) => {
+          await unit.tx.execute(sql`select pg_current_xact_id()`);
           await unit.record(record('slow'));
           resolve();
           await new Promise<void>((release) => (releaseSlow = release));

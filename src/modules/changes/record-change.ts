@@ -34,3 +34,23 @@ export async function recordChange(tx: Tx | Db, change: ChangeInput): Promise<Re
     .returning({ txid: changes.txid, seq: changes.seq, createdAt: changes.createdAt });
   return { ...change, cursor: { txid: BigInt(row!.txid), seq: BigInt(row!.seq) }, createdAt: row!.createdAt };
 }
+
+/**
+ * Appends several changes in one statement (a unit of work writes its log this way, just before
+ * commit). They take their sequence numbers in the order given: the VALUES rows are inserted, and
+ * their defaults evaluated, in order; the rows coming back are matched by that order of `seq`.
+ */
+export async function recordChanges(tx: Tx | Db, list: readonly ChangeInput[]): Promise<RecordedChange[]> {
+  if (list.length === 1) return [await recordChange(tx, list[0]!)];
+  const rows = await tx
+    .insert(changes)
+    .values([...list])
+    .returning({ txid: changes.txid, seq: changes.seq, createdAt: changes.createdAt });
+  const ordered = rows
+    .map((row) => ({ ...row, seq: BigInt(row.seq) }))
+    .sort((a, b) => (a.seq < b.seq ? -1 : 1));
+  return list.map((change, index) => {
+    const row = ordered[index]!;
+    return { ...change, cursor: { txid: BigInt(row.txid), seq: row.seq }, createdAt: row.createdAt };
+  });
+}

@@ -12,11 +12,15 @@ import { authorizeTrip } from '../trips/access.ts';
 import { findDay, findItem, lockDays } from './queries.ts';
 
 type Action = 'itinerary.read' | 'itinerary.write';
+type TripStrength = 'share' | 'key share';
 
-/** A day and the caller's role in its trip: 404 for a missing day or a non-member, 403 for a low role. */
+/**
+ * A day and the caller's role in its trip: 404 for a missing day or a non-member, 403 for a low role.
+ * `lockTrip` takes that lock on the trip row in the same statement (see lockTrip below).
+ */
 export async function authorizeDay(
   db: Db | Tx,
-  props: { dayId: string; userId: string; action: Action },
+  props: { dayId: string; userId: string; action: Action; lockTrip?: TripStrength },
 ): Promise<{ day: ItineraryRow; trip: TripRow; role: Role }> {
   const day = await findDay(db, props.dayId);
   if (!day) throw notFound('Itinerary not found.');
@@ -24,14 +28,15 @@ export async function authorizeDay(
     tripId: day.tripId,
     userId: props.userId,
     action: props.action,
+    lock: props.lockTrip,
   });
   return { day, trip, role };
 }
 
-/** An item and the caller's role in its trip, with the same 404/403 rules as days. */
+/** An item and the caller's role in its trip, with the same 404/403 rules (and `lockTrip`) as days. */
 export async function authorizeItem(
   db: Db | Tx,
-  props: { itemId: string; userId: string; action: Action },
+  props: { itemId: string; userId: string; action: Action; lockTrip?: TripStrength },
 ): Promise<{ item: ItineraryItemRow; trip: TripRow; role: Role }> {
   const item = await findItem(db, props.itemId);
   if (!item) throw notFound('Itinerary item not found.');
@@ -39,6 +44,7 @@ export async function authorizeItem(
     tripId: item.tripId,
     userId: props.userId,
     action: props.action,
+    lock: props.lockTrip,
   });
   return { item, trip, role };
 }
@@ -50,7 +56,7 @@ export async function authorizeItem(
  * KEY SHARE, the lock their foreign key check takes anyway, only earlier. Returns the trip as it
  * is now, under the lock.
  */
-export async function lockTrip(tx: Tx, tripId: string, strength: 'share' | 'key share'): Promise<TripRow> {
+export async function lockTrip(tx: Tx, tripId: string, strength: TripStrength): Promise<TripRow> {
   const [trip] = await tx.select().from(trips).where(eq(trips.id, tripId)).for(strength);
   if (!trip) throw notFound('Trip not found.');
   return trip;

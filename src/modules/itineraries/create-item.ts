@@ -1,7 +1,7 @@
 import { itineraryItems, type ItineraryItemRow } from '../../db/schema/index.ts';
 import { conflict } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
-import { authorizeDay, lockDay, lockTrip } from './access.ts';
+import { authorizeDay, lockDay } from './access.ts';
 import { countItems, creatorOf, findItem } from './queries.ts';
 import { itemTimes, itemTitle } from './rules.ts';
 import type { CreateItemBody } from './schemas.ts';
@@ -16,14 +16,14 @@ export async function createItem(
   props: { userId: string; dayId: string; input: CreateItemBody },
 ): Promise<{ item: ItineraryItemRow; created: boolean }> {
   const { input, userId } = props;
-  const { day: seen } = await authorizeDay(unit.tx, {
+  await authorizeDay(unit.tx, {
     dayId: props.dayId,
     userId,
     action: 'itinerary.write',
+    lockTrip: 'key share',
   });
   const title = itemTitle(input.title);
   const { startTime, endTime } = itemTimes(input);
-  await lockTrip(unit.tx, seen.tripId, 'key share');
   const day = await lockDay(unit.tx, props.dayId);
   const position = await countItems(unit.tx, day.id);
   const [item] = await unit.tx

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { itineraryItems, type ItineraryItemRow } from '../../db/schema/index.ts';
 import { preconditionFailed } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
-import { authorizeItem, lockItem, lockTrip } from './access.ts';
+import { authorizeItem, lockItem } from './access.ts';
 import { closeGaps } from './positions.ts';
 
 /** Deletes an item (owner, editor) and closes the gap, so its day's orders stay 0..n-1. */
@@ -15,12 +15,12 @@ export async function deleteItem(
     presentCurrent: (item: ItineraryItemRow) => Promise<unknown>;
   },
 ): Promise<void> {
-  const { item: seen } = await authorizeItem(unit.tx, {
+  await authorizeItem(unit.tx, {
     itemId: props.itemId,
     userId: props.userId,
     action: 'itinerary.write',
+    lockTrip: 'key share',
   });
-  await lockTrip(unit.tx, seen.tripId, 'key share');
   const { item } = await lockItem(unit.tx, props.itemId);
   if (props.expectedVersion !== null && props.expectedVersion !== item.version)
     throw preconditionFailed(await props.presentCurrent(item));

@@ -1,7 +1,7 @@
 import type { ItineraryItemRow } from '../../db/schema/index.ts';
 import { validationError } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
-import { authorizeDay, lockDay, lockTrip } from './access.ts';
+import { authorizeDay, lockDay } from './access.ts';
 import { applyOrder } from './positions.ts';
 import { itemsOfDay } from './queries.ts';
 
@@ -29,12 +29,12 @@ export async function reorderItems(
   unit: Unit,
   props: { userId: string; dayId: string; itemIds: readonly string[] },
 ): Promise<ItineraryItemRow[]> {
-  const { day: seen } = await authorizeDay(unit.tx, {
+  await authorizeDay(unit.tx, {
     dayId: props.dayId,
     userId: props.userId,
     action: 'itinerary.write',
+    lockTrip: 'key share',
   });
-  await lockTrip(unit.tx, seen.tripId, 'key share');
   const day = await lockDay(unit.tx, props.dayId);
   const items = await itemsOfDay(unit.tx, day.id);
   const problems = orderProblems(props.itemIds, items);

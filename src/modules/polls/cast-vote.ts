@@ -1,9 +1,9 @@
-import { and, eq, inArray } from 'drizzle-orm';
-import { pollVotes, type PollOptionRow, type PollRow } from '../../db/schema/index.ts';
+import { inArray } from 'drizzle-orm';
+import { pollVotes, type PollRow } from '../../db/schema/index.ts';
 import { fieldError } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
 import { authorizePoll } from './poll-access.ts';
-import { loadOptions } from './queries.ts';
+import { countVote, loadBallot, type Ballot } from './queries.ts';
 import { assertOpenForVotes, recordCountsChanged, recordVote } from './vote-log.ts';
 
 /**
@@ -15,7 +15,7 @@ import { assertOpenForVotes, recordCountsChanged, recordVote } from './vote-log.
 export async function castVote(
   unit: Unit,
   props: { userId: string; pollId: string; optionId: string },
-): Promise<{ poll: PollRow; options: PollOptionRow[] }> {
+): Promise<{ poll: PollRow; ballot: Ballot }> {
   const { userId } = props;
   const { poll, expired } = await authorizePoll(unit.tx, {
     pollId: props.pollId,
@@ -24,33 +24,32 @@ export async function castVote(
     lock: true,
   });
   assertOpenForVotes(poll, expired);
-  const options = (await loadOptions(unit.tx, [poll.id])).get(poll.id) ?? [];
-  if (!options.some((o) => o.id === props.optionId))
+  const ballot = await loadBallot(unit.tx, poll.id, userId);
+  if (!ballot.options.some((o) => o.id === props.optionId))
     throw fieldError('option_id', 'This option does not belong to this poll.');
-
-  const mine = await unit.tx
-    .select()
-    .from(pollVotes)
-    .where(and(eq(pollVotes.pollId, poll.id), eq(pollVotes.userId, userId)));
-  if (mine.some((v) => v.optionId === props.optionId))
+  if (ballot.mine.some((v) => v.optionId === props.optionId))
     throw fieldError('option_id', 'You have already voted for this option.');
 
-  if (!poll.allowMultiple && mine.length > 0) {
+  if (!poll.allowMultiple && ballot.mine.length > 0) {
     const removed = await unit.tx
       .delete(pollVotes)
       .where(
         inArray(
           pollVotes.id,
-          mine.map((v) => v.id),
+          ballot.mine.map((v) => v.id),
         ),
       )
       .returning();
-    for (const vote of removed) await recordVote(unit, poll, vote, 'delete', userId);
+    for (const vote of removed) {
+      await recordVote(unit, poll, vote, 'delete', userId);
+      countVote(ballot, vote.optionId, -1);
+    }
   }
   const [vote] = await unit.tx
     .insert(pollVotes)
     .values({ pollId: poll.id, optionId: props.optionId, userId })
     .returning();
   await recordVote(unit, poll, vote!, 'insert', userId);
-  return { poll: await recordCountsChanged(unit, poll, userId), options };
+  countVote(ballot, vote!.optionId, 1);
+  return { poll: await recordCountsChanged(unit, poll, userId), ballot };
 }

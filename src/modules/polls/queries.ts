@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/index.ts';
+import { prepared } from '../../db/prepared.ts';
 import {
   pollOptions,
   polls,
@@ -59,6 +60,49 @@ export async function loadOptionStats(
     .groupBy(pollVotes.optionId);
   // count() is a number from PGlite and a string from pg: normalise.
   return new Map(rows.map((r) => [r.optionId, { votes: Number(r.votes), mine: Boolean(r.mine) }]));
+}
+
+/** One poll as a voter sees it before a vote: its options in order, their counts, the caller's votes. */
+export interface Ballot {
+  options: PollOptionRow[];
+  stats: Map<string, OptionStats>;
+  /** The caller's votes in this poll. */
+  mine: { id: string; optionId: string }[];
+}
+
+/**
+ * A poll's ballot in one grouped query (instead of options, own votes and counts apart). Read
+ * under the poll's row lock, which every vote and edit of the poll takes, so the counts stay
+ * true through the caller's own write: the use case adjusts them for the votes it writes.
+ */
+export async function loadBallot(tx: Tx, pollId: string, userId: string): Promise<Ballot> {
+  const rows = await prepared(tx, 'poll_ballot', (db) =>
+    db
+      .select({
+        option: pollOptions,
+        votes: sql<number>`count(${pollVotes.id})`.mapWith(Number),
+        // text[]: read the same by node-postgres and PGlite.
+        mine: sql<
+          string[]
+        >`coalesce(array_agg(${pollVotes.id}::text) filter (where ${pollVotes.userId} = ${sql.placeholder('userId')}), '{}')`,
+      })
+      .from(pollOptions)
+      .leftJoin(pollVotes, eq(pollVotes.optionId, pollOptions.id))
+      .where(eq(pollOptions.pollId, sql.placeholder('pollId')))
+      .groupBy(pollOptions.id)
+      .orderBy(asc(pollOptions.position)),
+  ).execute({ pollId, userId });
+  return {
+    options: rows.map((r) => r.option),
+    stats: new Map(rows.map((r) => [r.option.id, { votes: r.votes, mine: r.mine.length > 0 }])),
+    mine: rows.flatMap((r) => r.mine.map((id) => ({ id, optionId: r.option.id }))),
+  };
+}
+
+/** The ballot's counts after the caller's vote for `optionId` was written (+1) or removed (-1). */
+export function countVote(ballot: Ballot, optionId: string, delta: 1 | -1): void {
+  const stats = ballot.stats.get(optionId) ?? { votes: 0, mine: false };
+  ballot.stats.set(optionId, { votes: stats.votes + delta, mine: delta > 0 });
 }
 
 /** Options, counts and creators of the given polls as seen by `userId`: three queries at most. */

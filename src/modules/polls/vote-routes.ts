@@ -5,6 +5,7 @@ import { inTransaction } from '../changes/unit-of-work.ts';
 import { castVote } from './cast-vote.ts';
 import { authorizePoll } from './poll-access.ts';
 import { resultsFor } from './poll-view.ts';
+import { presentResults } from './presenter.ts';
 import { loadOptions } from './queries.ts';
 import { PollParams, PollResults, UnvoteBody, UnvoteQuery, VoteBody } from './schemas.ts';
 import { withdrawVote } from './withdraw-vote.ts';
@@ -40,12 +41,12 @@ export const voteRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const userId = currentUser(request).id;
       const results = await inTransaction(ctx, async (unit) => {
-        const { poll, options } = await castVote(unit, {
+        const { poll, ballot } = await castVote(unit, {
           userId,
           pollId: request.params.id,
           optionId: request.body.option_id,
         });
-        return resultsFor(unit.tx, poll, options, userId);
+        return presentResults(poll, ballot.options, ballot.stats);
       });
       return reply.code(201).send(results);
     },
@@ -77,12 +78,12 @@ export const voteRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const userId = currentUser(request).id;
       return inTransaction(ctx, async (unit) => {
-        const { poll, options } = await withdrawVote(unit, {
+        const { poll, ballot } = await withdrawVote(unit, {
           userId,
           pollId: request.params.id,
           optionId: request.body.option_id ?? request.query.option_id ?? null,
         });
-        return resultsFor(unit.tx, poll, options, userId);
+        return presentResults(poll, ballot.options, ballot.stats);
       });
     },
   );

@@ -1,9 +1,9 @@
-import { and, eq, inArray } from 'drizzle-orm';
-import { pollVotes, type PollOptionRow, type PollRow } from '../../db/schema/index.ts';
+import { inArray } from 'drizzle-orm';
+import { pollVotes, type PollRow } from '../../db/schema/index.ts';
 import { fieldError } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
 import { authorizePoll } from './poll-access.ts';
-import { loadOptions } from './queries.ts';
+import { countVote, loadBallot, type Ballot } from './queries.ts';
 import { assertOpenForVotes, recordCountsChanged, recordVote } from './vote-log.ts';
 
 /**
@@ -14,7 +14,7 @@ import { assertOpenForVotes, recordCountsChanged, recordVote } from './vote-log.
 export async function withdrawVote(
   unit: Unit,
   props: { userId: string; pollId: string; optionId: string | null },
-): Promise<{ poll: PollRow; options: PollOptionRow[] }> {
+): Promise<{ poll: PollRow; ballot: Ballot }> {
   const { userId, optionId } = props;
   const { poll, expired } = await authorizePoll(unit.tx, {
     pollId: props.pollId,
@@ -23,17 +23,13 @@ export async function withdrawVote(
     lock: true,
   });
   assertOpenForVotes(poll, expired);
-  const options = (await loadOptions(unit.tx, [poll.id])).get(poll.id) ?? [];
+  const ballot = await loadBallot(unit.tx, poll.id, userId);
   if (optionId === null && poll.allowMultiple)
     throw fieldError('option_id', 'Say which option to withdraw: this poll allows several votes.');
-  if (optionId !== null && !options.some((o) => o.id === optionId))
+  if (optionId !== null && !ballot.options.some((o) => o.id === optionId))
     throw fieldError('option_id', 'This option does not belong to this poll.');
 
-  const mine = await unit.tx
-    .select()
-    .from(pollVotes)
-    .where(and(eq(pollVotes.pollId, poll.id), eq(pollVotes.userId, userId)));
-  const targets = optionId === null ? mine : mine.filter((v) => v.optionId === optionId);
+  const targets = optionId === null ? ballot.mine : ballot.mine.filter((v) => v.optionId === optionId);
   if (targets.length === 0)
     throw fieldError(
       'option_id',
@@ -48,6 +44,9 @@ export async function withdrawVote(
       ),
     )
     .returning();
-  for (const vote of removed) await recordVote(unit, poll, vote, 'delete', userId);
-  return { poll: await recordCountsChanged(unit, poll, userId), options };
+  for (const vote of removed) {
+    await recordVote(unit, poll, vote, 'delete', userId);
+    countVote(ballot, vote.optionId, -1);
+  }
+  return { poll: await recordCountsChanged(unit, poll, userId), ballot };
 }

@@ -20,11 +20,15 @@ export async function roleIn(db: Db | Tx, tripId: string, userId: string): Promi
  * serialising writers of one trip (reorders, last-owner checks). `lock: 'key share'` only keeps the
  * trip from being deleted until the transaction ends, as a create of a row that references it
  * needs: its foreign-key check takes that lock too, but only at the insert, after a concurrent
- * delete may already have won (a 500 instead of this 404).
+ * delete may already have won (a 500 instead of this 404). `lock: 'share'` also keeps its dates
+ * still. Authorizing and locking in one statement saves writers a round trip.
  */
+/** Row locks a writer may take on the trip as it authorizes (see itineraries/access.ts lockTrip). */
+export type TripLock = boolean | 'share' | 'key share';
+
 export async function authorizeTrip(
   db: Db | Tx,
-  props: { tripId: string; userId: string; action: TripAction; lock?: boolean | 'key share' },
+  props: { tripId: string; userId: string; action: TripAction; lock?: TripLock },
 ): Promise<{ trip: TripRow; role: Role }> {
   const lock = props.lock === true ? 'update' : props.lock || null;
   const name = lock ? `authorize_trip_for_${lock.replace(' ', '_')}` : 'authorize_trip';

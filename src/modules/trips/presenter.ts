@@ -1,21 +1,43 @@
 import type { Role, TripMemberRow, TripRow, UserRow } from '../../db/schema/index.ts';
 import { presentUser } from '../users/presenter.ts';
+import type { UserView } from '../users/schemas.ts';
 import { allowedActions } from './policy.ts';
 import type { TripGraph } from './queries.ts';
 
 type MediaUrl = (key: string) => string;
 
-export function presentCollaborator(member: TripMemberRow, users: Map<string, UserRow>, mediaUrl: MediaUrl) {
-  const user = users.get(member.userId);
+/**
+ * Each user presented once per response: a page of trips names the same people again and again
+ * (every collaborator, their inviters, the creators), and presenting is most of a list's own CPU.
+ */
+function userViews(users: Map<string, UserRow>, mediaUrl: MediaUrl): (id: string) => UserView | null {
+  const views = new Map<string, UserView>();
+  return (id) => {
+    let view = views.get(id);
+    if (!view) {
+      const user = users.get(id);
+      if (!user) return null;
+      views.set(id, (view = presentUser(user, mediaUrl)));
+    }
+    return view;
+  };
+}
+
+export function presentCollaborator(
+  member: TripMemberRow,
+  users: Map<string, UserRow>,
+  mediaUrl: MediaUrl,
+  viewOf = userViews(users, mediaUrl),
+) {
+  const user = viewOf(member.userId);
   if (!user) throw new Error(`member ${member.id} has no user row`);
-  const inviter = member.invitedById ? users.get(member.invitedById) : undefined;
   return {
     id: member.id,
-    user: presentUser(user, mediaUrl),
+    user,
     role: member.role,
     joined_at: member.joinedAt.toISOString(),
     invited_by: member.invitedById,
-    invited_by_user: inviter ? presentUser(inviter, mediaUrl) : null,
+    invited_by_user: member.invitedById ? viewOf(member.invitedById) : null,
     version: member.version,
   };
 }
@@ -23,17 +45,18 @@ export function presentCollaborator(member: TripMemberRow, users: Map<string, Us
 /** The trip object of the spec, with the caller's role and allowed actions. */
 export function presentTrip(trip: TripRow, role: Role, graph: TripGraph, mediaUrl: MediaUrl) {
   const members = graph.members.get(trip.id) ?? [];
-  const creator = trip.creatorId ? graph.users.get(trip.creatorId) : undefined;
+  graph.viewOf ??= userViews(graph.users, mediaUrl);
+  const viewOf = graph.viewOf;
   return {
     id: trip.id,
     title: trip.title,
     description: trip.description,
-    creator: creator ? presentUser(creator, mediaUrl) : null,
+    creator: trip.creatorId ? viewOf(trip.creatorId) : null,
     start_date: trip.startDate,
     end_date: trip.endDate,
     status: trip.status,
     visibility: trip.visibility,
-    collaborators: members.map((m) => presentCollaborator(m, graph.users, mediaUrl)),
+    collaborators: members.map((m) => presentCollaborator(m, graph.users, mediaUrl, viewOf)),
     collaborator_count: members.length,
     user_role: role,
     permissions: allowedActions(role),

@@ -11,12 +11,15 @@ import {
   type UserRow,
 } from '../../db/schema/index.ts';
 import type { PageWindow } from '../../http/pagination.ts';
+import type { UserView } from '../users/schemas.ts';
 import type { TripListQuery } from './schemas.ts';
 
 /** Everything needed to present some trips, fetched in a fixed number of queries. */
 export interface TripGraph {
   members: Map<string, TripMemberRow[]>;
   users: Map<string, UserRow>;
+  /** Set by the presenter: each user presented once per response (see presenter.ts). */
+  viewOf?: (id: string) => UserView | null;
 }
 
 /**
