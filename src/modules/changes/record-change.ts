@@ -1,3 +1,5 @@
+import { sql } from 'drizzle-orm';
+import { prepared } from '../../db/prepared.ts';
 import { changes } from '../../db/schema/index.ts';
 import type { Db, Tx } from '../../db/index.ts';
 import type { Cursor } from './read-changes.ts';
@@ -28,10 +30,20 @@ export interface RecordedChange extends ChangeInput {
  * after commit need not read the log back to learn it.
  */
 export async function recordChange(tx: Tx | Db, change: ChangeInput): Promise<RecordedChange> {
-  const [row] = await tx
-    .insert(changes)
-    .values(change)
-    .returning({ txid: changes.txid, seq: changes.seq, createdAt: changes.createdAt });
+  const [row] = await prepared(tx, 'record_change', (db) =>
+    db
+      .insert(changes)
+      .values({
+        tripId: sql.placeholder('tripId'),
+        entity: sql.placeholder('entity'),
+        entityId: sql.placeholder('entityId'),
+        op: sql.placeholder('op'),
+        version: sql.placeholder('version'),
+        actorId: sql.placeholder('actorId'),
+        fields: sql.placeholder('fields'),
+      })
+      .returning({ txid: changes.txid, seq: changes.seq, createdAt: changes.createdAt }),
+  ).execute({ ...change });
   return { ...change, cursor: { txid: BigInt(row!.txid), seq: BigInt(row!.seq) }, createdAt: row!.createdAt };
 }
 

@@ -1,6 +1,8 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/index.ts';
+import { prepared } from '../../db/prepared.ts';
 import {
+  itineraries,
   trips,
   type ItineraryItemRow,
   type ItineraryRow,
@@ -64,7 +66,13 @@ export async function lockTrip(tx: Tx, tripId: string, strength: TripStrength): 
 
 /** Locks one day FOR UPDATE; 404 if it is gone. */
 export async function lockDay(tx: Tx, dayId: string): Promise<ItineraryRow> {
-  const [day] = await lockDays(tx, [dayId]);
+  const [day] = await prepared(tx, 'lock_day', (db) =>
+    db
+      .select()
+      .from(itineraries)
+      .where(eq(itineraries.id, sql.placeholder('id')))
+      .for('update'),
+  ).execute({ id: dayId });
   if (!day) throw notFound('Itinerary not found.');
   return day;
 }

@@ -103,10 +103,12 @@ export async function pageOfItems(
 
 /** How many items a day has (call under the day's lock to use it as the next position). */
 export async function countItems(tx: Tx, dayId: string): Promise<number> {
-  const [row] = await tx
-    .select({ total: count() })
-    .from(itineraryItems)
-    .where(eq(itineraryItems.itineraryId, dayId));
+  const [row] = await prepared(tx, 'count_items', (db) =>
+    db
+      .select({ total: count() })
+      .from(itineraryItems)
+      .where(eq(itineraryItems.itineraryId, sql.placeholder('dayId'))),
+  ).execute({ dayId });
   return Number(row?.total ?? 0);
 }
 

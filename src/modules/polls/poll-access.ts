@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/index.ts';
+import { prepared } from '../../db/prepared.ts';
 import { polls, tripMembers, type PollRow, type Role } from '../../db/schema/index.ts';
 import { notFound, permissionDenied } from '../../http/errors.ts';
 import { can, type TripAction } from '../trips/policy.ts';
@@ -22,17 +23,23 @@ export async function authorizePoll(
   db: Db | Tx,
   props: { pollId: string; userId: string; action: TripAction; manage?: boolean; lock?: boolean },
 ): Promise<AuthorizedPoll> {
-  const query = db
-    .select({
-      poll: polls,
-      role: tripMembers.role,
-      expired: sql<boolean>`(${polls.closesAt} is not null and ${polls.closesAt} <= statement_timestamp())`,
-    })
-    .from(polls)
-    .innerJoin(tripMembers, and(eq(tripMembers.tripId, polls.tripId), eq(tripMembers.userId, props.userId)))
-    .where(eq(polls.id, props.pollId))
-    .limit(1);
-  const [row] = props.lock ? await query.for('update', { of: polls }) : await query;
+  const name = props.lock ? 'authorize_poll_for_update' : 'authorize_poll';
+  const [row] = await prepared(db, name, (db) => {
+    const query = db
+      .select({
+        poll: polls,
+        role: tripMembers.role,
+        expired: sql<boolean>`(${polls.closesAt} is not null and ${polls.closesAt} <= statement_timestamp())`,
+      })
+      .from(polls)
+      .innerJoin(
+        tripMembers,
+        and(eq(tripMembers.tripId, polls.tripId), eq(tripMembers.userId, sql.placeholder('userId'))),
+      )
+      .where(eq(polls.id, sql.placeholder('pollId')))
+      .limit(1);
+    return props.lock ? query.for('update', { of: polls }) : query;
+  }).execute({ pollId: props.pollId, userId: props.userId });
   if (!row) throw notFound('Poll not found.');
   if (!can(row.role, props.action)) throw permissionDenied();
   if (props.manage && !canManagePoll(row.role, row.poll, props.userId))

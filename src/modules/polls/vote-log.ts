@@ -1,4 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
+import { prepared } from '../../db/prepared.ts';
 import { polls, type PollRow, type PollVoteRow } from '../../db/schema/index.ts';
 import { badRequest } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
@@ -35,11 +36,13 @@ export async function recordVote(
  * the new counts from this one event; the sync merge sees no overlap with edits of the question.
  */
 export async function recordCountsChanged(unit: Unit, poll: PollRow, actorId: string): Promise<PollRow> {
-  const [updated] = await unit.tx
-    .update(polls)
-    .set({ version: sql`${polls.version} + 1`, updatedAt: sql`now()` })
-    .where(eq(polls.id, poll.id))
-    .returning();
+  const [updated] = await prepared(unit.tx, 'poll_counts_changed', (db) =>
+    db
+      .update(polls)
+      .set({ version: sql`${polls.version} + 1`, updatedAt: sql`now()` })
+      .where(eq(polls.id, sql.placeholder('id')))
+      .returning(),
+  ).execute({ id: poll.id });
   await unit.record({
     tripId: poll.tripId,
     entity: 'poll',
