@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { buildApp } from '../src/app.ts';
 import { openDatabase } from '../src/db/index.ts';
+import { totalOf } from '../src/http/pagination.ts';
 import { buildTestApp, call } from './helpers/app.ts';
 import { closeAtEnd } from './helpers/database.ts';
 import { testConfig } from './helpers/env.ts';
@@ -265,5 +266,23 @@ describe('unknown fields', () => {
     assert.equal(first.status, 201);
     assert.equal(again.status, 201);
     assert.equal(again.body.id, first.body.id);
+  });
+});
+
+describe('page totals', () => {
+  it('counts only when the page cannot tell', async () => {
+    const window = (page: number) => ({ page, pageSize: 20, limit: 20, offset: (page - 1) * 20 });
+    let counted = 0;
+    const count = async () => {
+      counted++;
+      return 57;
+    };
+    assert.equal(await totalOf(window(1), 7, count), 7, 'a short first page is the whole list');
+    assert.equal(await totalOf(window(3), 17, count), 57, 'a short last page: offset + length');
+    assert.equal(await totalOf(window(1), 0, count), 0, 'an empty first page: nothing at all');
+    assert.equal(counted, 0);
+    assert.equal(await totalOf(window(1), 20, count), 57, 'a full page: more may follow');
+    assert.equal(await totalOf(window(9), 0, count), 57, 'past the end: the total is still told');
+    assert.equal(counted, 2);
   });
 });

@@ -8,25 +8,20 @@ import {
   type ItineraryItemRow,
   type ItineraryRow,
 } from '../../db/schema/index.ts';
-import type { PageWindow } from '../../http/pagination.ts';
+import { totalOf, type PageWindow } from '../../http/pagination.ts';
 import type { EntityName } from '../changes/record-change.ts';
 
 // Position first; created_at and id only break ties, so a day always reads in one stable order.
 const ITEM_ORDER = [asc(itineraryItems.position), asc(itineraryItems.createdAt), asc(itineraryItems.id)];
 
-/** A trip's days (optionally one date), ordered by date: one count and one page query. */
+/** A trip's days (optionally one date), ordered by date: a page query, and a count when the page cannot tell. */
 export async function listDays(
   db: Db | Tx,
   props: { tripId: string; date: string | null; window: PageWindow },
 ): Promise<{ total: number; rows: ItineraryRow[] }> {
+  const { window } = props;
   if (!props.date) {
     // The common case, every day of the trip, as prepared statements.
-    const [totalRow] = await prepared(db, 'days_count', (db) =>
-      db
-        .select({ total: count() })
-        .from(itineraries)
-        .where(eq(itineraries.tripId, sql.placeholder('tripId'))),
-    ).execute({ tripId: props.tripId });
     const rows = await prepared(db, 'days_page', (db) =>
       db
         .select()
@@ -35,20 +30,32 @@ export async function listDays(
         .orderBy(asc(itineraries.date), asc(itineraries.id))
         .limit(sql.placeholder('limit'))
         .offset(sql.placeholder('offset')),
-    ).execute({ tripId: props.tripId, limit: props.window.limit, offset: props.window.offset });
-    return { total: Number(totalRow?.total ?? 0), rows };
+    ).execute({ tripId: props.tripId, limit: window.limit, offset: window.offset });
+    const total = await totalOf(window, rows.length, async () => {
+      const [row] = await prepared(db, 'days_count', (db) =>
+        db
+          .select({ total: count() })
+          .from(itineraries)
+          .where(eq(itineraries.tripId, sql.placeholder('tripId'))),
+      ).execute({ tripId: props.tripId });
+      // count() is a number from PGlite and a string from pg: normalise.
+      return Number(row?.total ?? 0);
+    });
+    return { total, rows };
   }
   const where = and(eq(itineraries.tripId, props.tripId), eq(itineraries.date, props.date));
-  const [totalRow] = await db.select({ total: count() }).from(itineraries).where(where);
   const rows = await db
     .select()
     .from(itineraries)
     .where(where)
     .orderBy(asc(itineraries.date), asc(itineraries.id))
-    .limit(props.window.limit)
-    .offset(props.window.offset);
-  // count() is a number from PGlite and a string from pg: normalise.
-  return { total: Number(totalRow?.total ?? 0), rows };
+    .limit(window.limit)
+    .offset(window.offset);
+  const total = await totalOf(window, rows.length, async () => {
+    const [row] = await db.select({ total: count() }).from(itineraries).where(where);
+    return Number(row?.total ?? 0);
+  });
+  return { total, rows };
 }
 
 /** The items of all the given days in one query, grouped by day and in order. */

@@ -10,7 +10,7 @@ import {
   type TripRow,
   type UserRow,
 } from '../../db/schema/index.ts';
-import type { PageWindow } from '../../http/pagination.ts';
+import { totalOf, type PageWindow } from '../../http/pagination.ts';
 import type { UserView } from '../users/schemas.ts';
 import type { TripListQuery } from './schemas.ts';
 
@@ -64,7 +64,7 @@ type Bound = number | Placeholder;
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** The caller's trips matching the filters: one count and one page query (keyed by the member index). */
+/** The caller's trips matching the filters: a page query, and a count when the page cannot tell (keyed by the member index). */
 export async function listTripsForUser(
   db: Db,
   userId: string,
@@ -95,23 +95,9 @@ export async function listTripsForUser(
     ? [sql`${column} desc${nulls}`, desc(trips.id)]
     : [sql`${column} asc${nulls}`, asc(trips.id)];
 
-  // Without trip filters the memberships alone give the count (the foreign key guarantees the
-  // trip): an index-only scan of (user_id, trip_id) instead of a join over every trip.
   // The common case (no filters) as prepared statements, one per ordering; filtered lists vary
   // in shape and are built per request.
   const plain = conditions.length === 1;
-  const [totalRow] = plain
-    ? await prepared(db, 'trip_list_count', (db) =>
-        db
-          .select({ total: count() })
-          .from(tripMembers)
-          .where(eq(tripMembers.userId, sql.placeholder('userId'))),
-      ).execute({ userId })
-    : await db
-        .select({ total: count() })
-        .from(tripMembers)
-        .innerJoin(trips, eq(trips.id, tripMembers.tripId))
-        .where(where);
   const page = (db: Db | Tx, filter: SQL | undefined, limit: Bound, offset: Bound) =>
     db
       .select({ trip: trips, role: tripMembers.role })
@@ -131,6 +117,23 @@ export async function listTripsForUser(
         ),
       ).execute({ userId, limit: window.limit, offset: window.offset })
     : await page(db, where, window.limit, window.offset);
-  // count() is a number from PGlite and a string from pg: normalise.
-  return { total: Number(totalRow?.total ?? 0), rows };
+  const total = await totalOf(window, rows.length, async () => {
+    // Without trip filters the memberships alone give the count (the foreign key guarantees the
+    // trip): an index-only scan of (user_id, trip_id) instead of a join over every trip.
+    const [row] = plain
+      ? await prepared(db, 'trip_list_count', (db) =>
+          db
+            .select({ total: count() })
+            .from(tripMembers)
+            .where(eq(tripMembers.userId, sql.placeholder('userId'))),
+        ).execute({ userId })
+      : await db
+          .select({ total: count() })
+          .from(tripMembers)
+          .innerJoin(trips, eq(trips.id, tripMembers.tripId))
+          .where(where);
+    // count() is a number from PGlite and a string from pg: normalise.
+    return Number(row?.total ?? 0);
+  });
+  return { total, rows };
 }
