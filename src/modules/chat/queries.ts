@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, inArray, not, sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/index.ts';
+import { prepared } from '../../db/prepared.ts';
 import { isForeignKeyViolation } from '../../db/errors.ts';
 import { notFound } from '../../http/errors.ts';
 import {
@@ -45,11 +46,14 @@ export async function loadMessageGraph(
 
 /** The messages with these ids, presented: one query with their senders (plus replies, if any). */
 export async function presentMessagesById(db: Db | Tx, ids: readonly string[]): Promise<MessageView[]> {
-  const found = await db
-    .select({ message: chatMessages, sender: users })
-    .from(chatMessages)
-    .leftJoin(users, eq(users.id, chatMessages.senderId))
-    .where(inArray(chatMessages.id, [...ids]));
+  const found = await prepared(db, 'messages_by_id', (db) =>
+    db
+      .select({ message: chatMessages, sender: users })
+      .from(chatMessages)
+      .leftJoin(users, eq(users.id, chatMessages.senderId))
+      // `= any(array)`: one statement text whatever the number of messages, so it is prepared once.
+      .where(sql`${chatMessages.id} = any(${sql.placeholder('ids')}::uuid[])`),
+  ).execute({ ids: [...ids] });
   const rows = found.map((f) => f.message);
   const senders = new Map(found.flatMap((f) => (f.sender ? [[f.sender.id, f.sender] as const] : [])));
   const graph = await loadMessageGraph(db, rows, senders);
@@ -69,7 +73,13 @@ export async function findMessage(db: Db | Tx, id: string): Promise<ChatMessageR
 
 /** The trip's room, if it has one (every trip gets one when created). */
 export async function findRoomOfTrip(db: Db | Tx, tripId: string): Promise<ChatRoomRow | undefined> {
-  const [found] = await db.select().from(chatRooms).where(eq(chatRooms.tripId, tripId)).limit(1);
+  const [found] = await prepared(db, 'room_of_trip', (db) =>
+    db
+      .select()
+      .from(chatRooms)
+      .where(eq(chatRooms.tripId, sql.placeholder('tripId')))
+      .limit(1),
+  ).execute({ tripId });
   return found;
 }
 
