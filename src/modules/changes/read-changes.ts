@@ -71,19 +71,22 @@ export const toEntry = (row: ChangeRow): ChangeEntry => ({
 });
 
 /**
- * Changes after `after`, for the given trips (or all when `tripIds` is null), up to `limit`, in
+ * Changes after `after`, for the given trips (or all when `tripIds` is null; or the trips the user
+ * `memberOf` belongs to now, read from trip_members in the same statement), up to `limit`, in
  * cursor order. Only changes of finished transactions are returned (see Cursor).
  */
 export async function readChanges(
   db: Db | Tx,
-  props: { after: Cursor; tripIds: string[] | null; limit: number },
+  props: { after: Cursor; tripIds: string[] | null; limit: number; memberOf?: string },
 ): Promise<ChangeEntry[]> {
   const tripFilter =
-    props.tripIds === null
-      ? sql`true`
-      : props.tripIds.length === 0
-        ? sql`false`
-        : sql`trip_id in ${props.tripIds}`;
+    props.memberOf !== undefined
+      ? sql`trip_id in (select m.trip_id from trip_members m where m.user_id = ${props.memberOf})`
+      : props.tripIds === null
+        ? sql`true`
+        : props.tripIds.length === 0
+          ? sql`false`
+          : sql`trip_id in ${props.tripIds}`;
   // ORDER BY names the table's columns: a bare `txid` would be the text alias of the select list,
   // sorting '10' before '9' (skipping rows once txids gain a digit) and defeating the index.
   const result = await db.execute(sql`
