@@ -71,22 +71,19 @@ export const toEntry = (row: ChangeRow): ChangeEntry => ({
 });
 
 /**
- * Changes after `after`, for the given trips (or all when `tripIds` is null; or the trips the user
- * `memberOf` belongs to now, read from trip_members in the same statement), up to `limit`, in
+ * Changes after `after`, for the given trips (or all when `tripIds` is null), up to `limit`, in
  * cursor order. Only changes of finished transactions are returned (see Cursor).
  */
 export async function readChanges(
   db: Db | Tx,
-  props: { after: Cursor; tripIds: string[] | null; limit: number; memberOf?: string },
+  props: { after: Cursor; tripIds: string[] | null; limit: number },
 ): Promise<ChangeEntry[]> {
   const tripFilter =
-    props.memberOf !== undefined
-      ? sql`trip_id in (select m.trip_id from trip_members m where m.user_id = ${props.memberOf})`
-      : props.tripIds === null
-        ? sql`true`
-        : props.tripIds.length === 0
-          ? sql`false`
-          : sql`trip_id in ${props.tripIds}`;
+    props.tripIds === null
+      ? sql`true`
+      : props.tripIds.length === 0
+        ? sql`false`
+        : sql`trip_id in ${props.tripIds}`;
   // ORDER BY names the table's columns: a bare `txid` would be the text alias of the select list,
   // sorting '10' before '9' (skipping rows once txids gain a digit) and defeating the index.
   const result = await db.execute(sql`
@@ -96,6 +93,45 @@ export async function readChanges(
       and txid < pg_snapshot_xmin(pg_current_snapshot())
       and ${tripFilter}
     order by changes.txid, changes.seq
+    limit ${props.limit}`);
+  return rowsOf(result).map(toEntry);
+}
+
+/** Up to this many trips, a member's changes are read trip by trip; beyond, from the global order. */
+const FEW_TRIPS = 16;
+
+/**
+ * Changes after `after` in the trips the user belongs to now (trip_members, read in the same
+ * statement), up to `limit`, in cursor order, below the same watermark as readChanges. One statement,
+ * two plans, the one that fits chosen at run time (an InitPlan counts up to FEW_TRIPS + 1 memberships):
+ * - few trips: each trip's next `limit` changes from its own index range (trip_id, txid, seq), then
+ *   the best `limit` of those: cheap however sparse those trips are in the log;
+ * - many trips: the log in cursor order (txid, seq), each change checked against the membership
+ *   index: what it reads grows with the changes since `after`, never with the user's trip count.
+ */
+export async function readMemberChanges(
+  db: Db | Tx,
+  props: { after: Cursor; userId: string; limit: number },
+): Promise<ChangeEntry[]> {
+  const columns = sql`c.txid, c.seq, c.trip_id, c.entity, c.entity_id, c.op, c.version, c.actor_id, c.fields, c.created_at`;
+  const after = sql`(c.txid, c.seq) > (${props.after.txid.toString()}::xid8, ${props.after.seq.toString()}::bigint)
+    and c.txid < pg_snapshot_xmin(pg_current_snapshot())`;
+  const trips = sql`(select count(*) from (select 1 from trip_members where user_id = ${props.userId} limit ${FEW_TRIPS + 1}) few)`;
+  const result = await db.execute(sql`
+    select txid::text as txid, seq, trip_id, entity, entity_id, op, version, actor_id, fields, created_at
+    from (
+      (select ${columns}
+       from trip_members m cross join lateral (
+         select ${columns} from changes c where c.trip_id = m.trip_id and ${after}
+         order by c.txid, c.seq limit ${props.limit}) c
+       where m.user_id = ${props.userId} and ${trips} <= ${FEW_TRIPS})
+      union all
+      (select ${columns} from changes c
+       where ${after} and ${trips} > ${FEW_TRIPS}
+         and c.trip_id in (select m.trip_id from trip_members m where m.user_id = ${props.userId})
+       order by c.txid, c.seq limit ${props.limit})
+    ) c
+    order by c.txid, c.seq
     limit ${props.limit}`);
   return rowsOf(result).map(toEntry);
 }

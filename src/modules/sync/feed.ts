@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/index.ts';
-import { readChanges, type ChangeEntry, type Cursor } from '../changes/read-changes.ts';
+import { readMemberChanges, type ChangeEntry, type Cursor } from '../changes/read-changes.ts';
 import { isLegacy, type LegacyCursor, type SyncCursor } from './cursor.ts';
 import { membershipsOf, readMembershipEvents, type MembershipEvent } from './memberships.ts';
 import { isSyncEntity, loadObjects, refKey, wantedNothing, type SyncEntity } from './present.ts';
@@ -165,12 +165,7 @@ export async function readFeedPage(
       let hasMore = snapshot !== null || room === 0;
       if (!snapshot && room > 0) {
         const events = await readMembershipEvents(tx, { userId, after: position, limit: room + 1 });
-        const changes = await readChanges(tx, {
-          after: position,
-          tripIds: null,
-          memberOf: userId,
-          limit: room + 1,
-        });
+        const changes = await readMemberChanges(tx, { after: position, userId, limit: room + 1 });
         const items = merge(events, changes);
         hasMore = items.length > room;
         const served = items.slice(0, room);
