@@ -5,9 +5,8 @@
  *   trip list         GET /trips/?page_size=10 (first page, newest first)
  *   day detail        GET /itineraries/<day>/ (a day of the growing user's first trip)
  *   chat history page GET /trips/<trip>/messages/ (newest 50, in the growing room)
- *   sync first page   GET /sync/?limit=100 (a first sync: snapshot page; a catch-up cursor carries
- *                     every known trip, 22 characters each, so at 10,000 trips it could not be sent
- *                     in a URL at all)
+ *   sync first page   GET /sync/?limit=100 (a first sync: snapshot page, the first trips whole; its
+ *                     cursor has a fixed size, 112 characters, at any number of trips)
  * and prints largest ÷ smallest p50 and p99 per endpoint, PASS when below 1.5.
  *   --trips 10,100,1000,10000  --messages 100,10000,100000,1000000  --requests 1000  --workers 1
  * DATABASE_URL (admin connection; default the local server), REDIS_URL (default local).

@@ -115,8 +115,9 @@ async function positions(database: Database, trips: string[]) {
 }
 
 async function timePage(database: Database, reader: Reader, position: Cursor) {
-  // Round-trip the cursor as a client would send it.
-  const cursor = decodeSyncCursor(encodeSyncCursor({ position, known: reader.trips, snapshot: null }))!;
+  // Round-trip the cursor as a client would send it. The readers' memberships were made after the
+  // history, so from any of these positions their trips are held and their log is what is read.
+  const cursor = decodeSyncCursor(encodeSyncCursor({ position, snapshot: null }))!;
   const times: number[] = [];
   let entries = 0;
   for (let run = 0; run < RUNS; run++) {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { and, eq } from 'drizzle-orm';
+import { tripMembers } from '../src/db/schema/index.ts';
 import { inTransaction } from '../src/modules/changes/unit-of-work.ts';
 import { createItem } from '../src/modules/itineraries/create-item.ts';
 import { buildTestApp, call } from './helpers/app.ts';
@@ -89,6 +91,59 @@ describe('sync feed under concurrent writers', () => {
       await fresh.pull();
       assert.deepEqual(reader.state(), fresh.state());
       assert.ok(reader.pages > 5, `the reader polled while writers ran (${reader.pages} pages)`);
+    },
+  );
+
+  it(
+    'never skips a membership change committed late: joins and leaves held open while pages are read',
+    { skip: kind === 'pglite' ? 'PGlite has a single connection: writers cannot overlap' : false },
+    async () => {
+      const owner = await createUser(app);
+      const member = await createUser(app);
+      const trips: string[] = [];
+      for (let t = 0; t < 12; t++) {
+        const trip = await ok(owner, 'POST', '/trips/', { title: `Trip ${t}` });
+        await ok(owner, 'POST', `/itineraries/`, { trip: trip.id, date: '2030-02-01' });
+        trips.push(trip.id);
+      }
+      // The member starts in the odd trips; slow transactions join the even ones and leave the odd.
+      for (const tripId of trips.filter((_, t) => t % 2))
+        await ok(owner, 'POST', `/trips/${tripId}/collaborators/${member.id}/`, { role: 'viewer' });
+      const reader = new OfflineClient(app, member);
+      await reader.pull(3);
+      let writing = true;
+      const writers = trips.map(async (tripId, t) => {
+        await sleep(Math.random() * 40);
+        await inTransaction(app.ctx, async (unit) => {
+          if (t % 2 === 0)
+            await unit.tx.insert(tripMembers).values({ tripId, userId: member.id, role: 'editor' });
+          else
+            await unit.tx
+              .delete(tripMembers)
+              .where(and(eq(tripMembers.tripId, tripId), eq(tripMembers.userId, member.id)));
+          await sleep(Math.random() * 30);
+        });
+      });
+      const reading = (async () => {
+        while (writing) {
+          await reader.pull(4);
+          await sleep(2);
+        }
+      })();
+      await Promise.all(writers);
+      writing = false;
+      await reading;
+      await reader.pull();
+      assert.deepEqual(
+        reader
+          .all('trip')
+          .map((h) => h.id)
+          .sort(),
+        trips.filter((_, t) => t % 2 === 0).sort(),
+      );
+      const fresh = new OfflineClient(app, member);
+      await fresh.pull();
+      assert.deepEqual(reader.state(), fresh.state());
     },
   );
 });

@@ -411,14 +411,16 @@ describe('sync push: rules are the REST rules', () => {
     assert.equal(other.store.size, 0);
   });
 
-  it('a trip created by a push joins the cursor sent with it: lost before the next pull, it still becomes a tombstone', async () => {
+  it('a trip created by a push and lost before the next pull becomes a tombstone; the cursor comes back as sent', async () => {
     const owner = await createUser(app);
     const coOwner = await createUser(app);
     const client = new OfflineClient(app, owner);
     await client.pull();
+    const sent = client.cursor;
     const tripId = client.create('trip', { title: 'Short-lived' });
     client.create('itinerary', { trip: tripId, date: '2030-01-01' });
     await client.push();
+    assert.equal(client.cursor, sent);
     assert.equal(client.all('itinerary').length, 1);
     await ok(owner, 'POST', `/trips/${tripId}/collaborators/${coOwner.id}/`, { role: 'owner' });
     await ok(coOwner, 'DELETE', `/trips/${tripId}/`);

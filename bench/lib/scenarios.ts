@@ -23,9 +23,8 @@ export function scenarios(seeded: Seeded, tokens: string[]): Scenario[] {
   // A member other than the owner (whose vote is seeded), for every poll.
   const ballots = trips.flatMap((trip) => trip.polls.map((poll) => ({ poll, user: trip.members[1]!.user })));
   const voted = ballots.map(() => false);
-  const tripsOf = users.map((_, u) => memberships.filter((m) => m.user === u).map((m) => m.trip.id));
-  // A device catching up: a 100-change page of its trips' log from the beginning.
-  const cursors = tripsOf.map((known) => encodeSyncCursor({ position: START, known, snapshot: null }));
+  // A device catching up: a 100-entry page of its trips' and memberships' log from the beginning.
+  const cursor = encodeSyncCursor({ position: START, snapshot: null });
   const pick = <T>(list: T[], w: number, n: number) => list[(w * 7919 + n * 31) % list.length]!;
 
   return [
@@ -92,7 +91,7 @@ export function scenarios(seeded: Seeded, tokens: string[]): Scenario[] {
       kind: 'read',
       next: () => (w, n) => {
         const u = (w * 7919 + n * 31) % users.length;
-        return { method: 'GET', path: `/api/v1/sync/?cursor=${cursors[u]}&limit=100`, token: tokens[u] };
+        return { method: 'GET', path: `/api/v1/sync/?cursor=${cursor}&limit=100`, token: tokens[u] };
       },
     },
   ];

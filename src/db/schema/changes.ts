@@ -1,9 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, customType, index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
-import { tstz } from './columns.ts';
-
-/** PostgreSQL's 64-bit transaction id type; read as a string to keep full precision. */
-const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
+import { bigint, bigserial, index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { tstz, xid8 } from './columns.ts';
 
 /**
  * The change log: one row per write, inserted in the same transaction as the write.
@@ -39,3 +36,29 @@ export const changes = pgTable(
 );
 
 export type ChangeRow = typeof changes.$inferSelect;
+
+/** The sequence of `changes.seq`, shared by every log whose positions are compared with its cursor. */
+export const LOG_SEQUENCE = sql`nextval('changes_seq_seq')`;
+
+/**
+ * Every user's membership history, positioned like `changes` (same `txid` default, `seq` from the
+ * same sequence), so a sync cursor's log position also says which memberships a client has seen.
+ * Written by the trigger `stp_membership_log` on `trip_members` (migrations/0003), in the
+ * transaction of the membership change, whatever made it: a trip created, a member added, an
+ * invitation accepted, a member removed or leaving, a trip deleted (its members cascade).
+ * No foreign keys: the history outlives the trips it names.
+ */
+export const membershipLog = pgTable(
+  'membership_log',
+  {
+    seq: bigint('seq', { mode: 'bigint' }).primaryKey().default(LOG_SEQUENCE),
+    txid: xid8('txid')
+      .notNull()
+      .default(sql`pg_current_xact_id()`),
+    userId: uuid('user_id').notNull(),
+    tripId: uuid('trip_id').notNull(),
+    op: text('op', { enum: ['join', 'leave'] }).notNull(),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('membership_log_user_cursor_idx').on(t.userId, t.txid, t.seq)],
+);

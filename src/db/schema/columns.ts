@@ -1,4 +1,4 @@
-import { integer, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { customType, integer, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** A UUID primary key that the server fills when the client did not send one (offline creates). */
 export const idColumn = () => uuid('id').primaryKey().defaultRandom();
@@ -11,3 +11,6 @@ export const syncColumns = () => ({
 });
 
 export const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** PostgreSQL's 64-bit transaction id type; read as a string to keep full precision. */
+export const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });

@@ -38,7 +38,11 @@ export const itineraryItems = pgTable(
     position: integer('position').notNull(),
     ...syncColumns(),
   },
-  (t) => [index('itinerary_items_day_position_idx').on(t.itineraryId, t.position)],
+  (t) => [
+    index('itinerary_items_day_position_idx').on(t.itineraryId, t.position),
+    // A sync snapshot reads a trip's items by id.
+    index('itinerary_items_trip_idx').on(t.tripId, t.id),
+  ],
 );
 
 export type ItineraryRow = typeof itineraries.$inferSelect;

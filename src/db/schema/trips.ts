@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { date, index, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { idColumn, syncColumns, tstz } from './columns.ts';
+import { bigint, date, index, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { LOG_SEQUENCE } from './changes.ts';
+import { idColumn, syncColumns, tstz, xid8 } from './columns.ts';
 import { users } from './users.ts';
 
 export const TRIP_STATUSES = ['draft', 'planned', 'active', 'completed', 'cancelled'] as const;
@@ -40,12 +41,20 @@ export const tripMembers = pgTable(
     role: text('role', { enum: ROLES }).notNull(),
     invitedById: uuid('invited_by_id').references(() => users.id, { onDelete: 'set null' }),
     joinedAt: tstz('joined_at').notNull().defaultNow(),
+    // Where in the change log this membership began (its `join` in membership_log): sync sends a
+    // trip whole to a client whose cursor is older. Memberships from before that log have (0, 0).
+    joinedTxid: xid8('joined_txid')
+      .notNull()
+      .default(sql`pg_current_xact_id()`),
+    joinedSeq: bigint('joined_seq', { mode: 'number' }).notNull().default(LOG_SEQUENCE),
     ...syncColumns(),
   },
   (t) => [
     uniqueIndex('trip_members_trip_user_key').on(t.tripId, t.userId),
     // "My trips" starts from the member row; this index makes that a range scan.
     index('trip_members_user_trip_idx').on(t.userId, t.tripId),
+    // A sync snapshot walks a user's memberships in join order (keyset paging, src/modules/sync).
+    index('trip_members_user_joined_idx').on(t.userId, t.joinedTxid, t.joinedSeq, t.tripId),
   ],
 );
 

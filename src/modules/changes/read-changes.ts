@@ -96,3 +96,42 @@ export async function readChanges(
     limit ${props.limit}`);
   return rowsOf(result).map(toEntry);
 }
+
+/** Up to this many trips, a member's changes are read trip by trip; beyond, from the global order. */
+const FEW_TRIPS = 16;
+
+/**
+ * Changes after `after` in the trips the user belongs to now (trip_members, read in the same
+ * statement), up to `limit`, in cursor order, below the same watermark as readChanges. One statement,
+ * two plans, the one that fits chosen at run time (an InitPlan counts up to FEW_TRIPS + 1 memberships):
+ * - few trips: each trip's next `limit` changes from its own index range (trip_id, txid, seq), then
+ *   the best `limit` of those: cheap however sparse those trips are in the log;
+ * - many trips: the log in cursor order (txid, seq), each change checked against the membership
+ *   index: what it reads grows with the changes since `after`, never with the user's trip count.
+ */
+export async function readMemberChanges(
+  db: Db | Tx,
+  props: { after: Cursor; userId: string; limit: number },
+): Promise<ChangeEntry[]> {
+  const columns = sql`c.txid, c.seq, c.trip_id, c.entity, c.entity_id, c.op, c.version, c.actor_id, c.fields, c.created_at`;
+  const after = sql`(c.txid, c.seq) > (${props.after.txid.toString()}::xid8, ${props.after.seq.toString()}::bigint)
+    and c.txid < pg_snapshot_xmin(pg_current_snapshot())`;
+  const trips = sql`(select count(*) from (select 1 from trip_members where user_id = ${props.userId} limit ${FEW_TRIPS + 1}) few)`;
+  const result = await db.execute(sql`
+    select txid::text as txid, seq, trip_id, entity, entity_id, op, version, actor_id, fields, created_at
+    from (
+      (select ${columns}
+       from trip_members m cross join lateral (
+         select ${columns} from changes c where c.trip_id = m.trip_id and ${after}
+         order by c.txid, c.seq limit ${props.limit}) c
+       where m.user_id = ${props.userId} and ${trips} <= ${FEW_TRIPS})
+      union all
+      (select ${columns} from changes c
+       where ${after} and ${trips} > ${FEW_TRIPS}
+         and c.trip_id in (select m.trip_id from trip_members m where m.user_id = ${props.userId})
+       order by c.txid, c.seq limit ${props.limit})
+    ) c
+    order by c.txid, c.seq
+    limit ${props.limit}`);
+  return rowsOf(result).map(toEntry);
+}

@@ -5,7 +5,7 @@ import { VoteBody, UnvoteBody } from '../polls/schemas.ts';
 import { withdrawVote } from '../polls/withdraw-vote.ts';
 import { ENTITY_SPECS, checked, type EditableEntity, type EntitySpec } from './entities.ts';
 import { conflictingFields, deletedUnderCaller, fieldsChangedSince } from './merge.ts';
-import { presentOne, rolesOf, type SyncEntity, type Viewer } from './present.ts';
+import { presentOne, type SyncEntity, type Viewer } from './present.ts';
 import type { Mutation } from './schemas.ts';
 
 /** What a mutation came to, short of a rejection (a rejection is the AppError the use case threw). */
@@ -42,18 +42,14 @@ const PARENTS: Record<EditableEntity, { field: string; entity: SyncEntity } | nu
 };
 const voteFields = { create: checked(VoteBody), delete: checked(UnvoteBody) };
 
-async function viewerFor(unit: Unit, userId: string, mediaUrl: Viewer['mediaUrl']): Promise<Viewer> {
-  return { userId, roles: await rolesOf(unit.tx, userId), mediaUrl };
-}
-
-/** The object as it now is, for the result (fresh roles: a create may have just made the caller owner). */
+/** The object as it now is, for the result (roles read now: a create may have just made the caller owner). */
 async function applied(
   unit: Unit,
   entity: SyncEntity,
   id: string,
   props: { userId: string; mediaUrl: Viewer['mediaUrl'] },
 ): Promise<Outcome> {
-  const current = await presentOne(unit.tx, entity, id, await viewerFor(unit, props.userId, props.mediaUrl));
+  const current = await presentOne(unit.tx, entity, id, props);
   return {
     status: 'applied',
     objectEntity: entity,
@@ -100,8 +96,7 @@ async function update(unit: Unit, spec: EntitySpec, m: Mutation, props: Mutation
         baseVersion: m.base_version,
         own: props.own,
       });
-      const viewer = await viewerFor(unit, props.userId, props.mediaUrl);
-      const server = await presentOne(unit.tx, entity, m.id, viewer);
+      const server = await presentOne(unit.tx, entity, m.id, props);
       const overlap = conflictingFields(fields, changed, server?.object ?? null);
       if (overlap.length > 0)
         return {

@@ -1,4 +1,4 @@
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/index.ts';
 import {
   itineraries,
@@ -27,8 +27,6 @@ export const refKey = (entity: string, id: string) => `${entity}:${id}`;
 /** Who is looking: objects carry the viewer's role, permissions and own votes. */
 export interface Viewer {
   userId: string;
-  /** The viewer's trips and role in each (read in the same transaction). */
-  roles: Map<string, Role>;
   mediaUrl: (key: string) => string;
 }
 
@@ -50,12 +48,21 @@ export function presentSyncDay(day: ItineraryRow) {
   return rest;
 }
 
-/** The caller's trips and role in each: one query. */
-export async function rolesOf(db: Db | Tx, userId: string): Promise<Map<string, Role>> {
+/**
+ * The caller's role in each of `tripIds` they belong to (one query): only the trips a page touches,
+ * never every trip of the caller.
+ */
+export async function rolesIn(
+  db: Db | Tx,
+  userId: string,
+  tripIds: Iterable<string>,
+): Promise<Map<string, Role>> {
+  const ids = [...new Set(tripIds)];
+  if (ids.length === 0) return new Map();
   const rows = await db
     .select({ tripId: tripMembers.tripId, role: tripMembers.role })
     .from(tripMembers)
-    .where(eq(tripMembers.userId, userId));
+    .where(and(eq(tripMembers.userId, userId), inArray(tripMembers.tripId, ids)));
   return new Map(rows.map((r) => [r.tripId, r.role]));
 }
 
@@ -71,7 +78,8 @@ export const wantedNothing = (): Wanted => ({
 /**
  * The current state of the wanted objects that still exist and lie in the viewer's trips, presented
  * with the modules' presenters, keyed by refKey. A fixed number of queries whatever the counts:
- * one per kind of row, two for the trips' members and users, three for polls' options and counts.
+ * one per kind of row, one for the viewer's roles in the trips those rows belong to, two for the
+ * trips' members and users, three for polls' options and counts.
  */
 export async function loadObjects(
   db: Db | Tx,
@@ -80,7 +88,6 @@ export async function loadObjects(
 ): Promise<Map<string, Presented>> {
   const out = new Map<string, Presented>();
   const ids = (entity: SyncEntity) => [...wanted[entity]];
-  const visible = (tripId: string) => viewer.roles.has(tripId);
   const memberRows = wanted.collaborator.size
     ? await db
         .select()
@@ -105,6 +112,11 @@ export async function loadObjects(
         .from(polls)
         .where(inArray(polls.id, ids('poll')))
     : [];
+  const roles = await rolesIn(db, viewer.userId, [
+    ...wanted.trip,
+    ...[...memberRows, ...dayRows, ...itemRows, ...pollRows].map((row) => row.tripId),
+  ]);
+  const visible = (tripId: string) => roles.has(tripId);
   // Collaborators are presented from their trip's graph, which loads every member's user anyway.
   const tripIds = new Set([...wanted.trip, ...memberRows.map((m) => m.tripId)].filter(visible));
   const tripRows = tripIds.size
@@ -116,10 +128,7 @@ export async function loadObjects(
   const graph = await loadTripGraph(db, tripRows);
   for (const trip of tripRows) {
     if (!wanted.trip.has(trip.id)) continue;
-    const object = presentTrip(trip, viewer.roles.get(trip.id)!, graph, viewer.mediaUrl) as Record<
-      string,
-      unknown
-    >;
+    const object = presentTrip(trip, roles.get(trip.id)!, graph, viewer.mediaUrl) as Record<string, unknown>;
     out.set(refKey('trip', trip.id), {
       entity: 'trip',
       id: trip.id,

@@ -73,14 +73,9 @@ export const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
         request.body.mutations,
       );
-      if (!sent) return { results };
-      // Trips created here are the client's now: the cursor follows them, so losing one later
-      // still yields its tombstone. Their whole history lies after the cursor's position.
-      const created = results
-        .filter((r) => r.entity === 'trip' && r.op === 'create' && r.status === 'applied')
-        .map((r) => r.id);
-      const known = [...new Set([...sent.known, ...created])];
-      return { results, cursor: encodeSyncCursor({ ...sent, known }) };
+      // Returned as sent: trips this batch created are memberships joined after its position, which
+      // the next pull finds in the membership log (sent whole, or a tombstone if lost meanwhile).
+      return sent ? { results, cursor: request.body.cursor! } : { results };
     },
   );
 };

@@ -88,7 +88,7 @@ export const PushBody = Type.Object({
   cursor: Type.Optional(
     Type.String({
       maxLength: 600_000,
-      description: 'Your latest feed cursor: returned extended with the trips this batch created',
+      description: 'Your latest feed cursor (optional): checked like a pull cursor and returned as sent',
     }),
   ),
 });
@@ -122,6 +122,6 @@ export type MutationResult = Static<typeof MutationResult>;
 export const PushResponse = Type.Object({
   results: Type.Array(MutationResult),
   cursor: Type.Optional(
-    Type.String({ description: 'The cursor sent, now also following the trips created here; pull with it' }),
+    Type.String({ description: 'The cursor sent, unchanged: trips created here reach the next pull anyway' }),
   ),
 });
