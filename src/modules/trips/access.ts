@@ -4,6 +4,7 @@ import { prepared } from '../../db/prepared.ts';
 import { tripMembers, trips, type Role, type TripRow } from '../../db/schema/index.ts';
 import { notFound, permissionDenied } from '../../http/errors.ts';
 import { can, type TripAction } from './policy.ts';
+import { loadTripForMember, type TripGraph } from './queries.ts';
 
 export async function roleIn(db: Db | Tx, tripId: string, userId: string): Promise<Role | null> {
   const [row] = await db
@@ -48,4 +49,18 @@ export async function authorizeTrip(
   if (!row) throw notFound('Trip not found.');
   if (!can(row.role, props.action)) throw permissionDenied();
   return row;
+}
+
+/**
+ * `authorizeTrip` for reading a trip to present it: the trip, the caller's role and the trip's
+ * members come back from one statement (loadTripForMember), with the same 404 and policy check.
+ */
+export async function authorizeTripRead(
+  db: Db | Tx,
+  props: { tripId: string; userId: string },
+): Promise<{ trip: TripRow; role: Role; graph: TripGraph }> {
+  const found = await loadTripForMember(db, props.tripId, props.userId);
+  if (!found) throw notFound('Trip not found.');
+  if (!can(found.role, 'trip.read')) throw permissionDenied();
+  return found;
 }

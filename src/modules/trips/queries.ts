@@ -1,4 +1,5 @@
 import { and, asc, count, desc, eq, ilike, inArray, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from '../../db/index.ts';
 import { prepared } from '../../db/prepared.ts';
 import {
@@ -27,9 +28,7 @@ export interface TripGraph {
  * members with their users, and a second only when a creator or inviter is no longer a member.
  */
 export async function loadTripGraph(db: Db | Tx, tripRows: TripRow[]): Promise<TripGraph> {
-  const members = new Map<string, TripMemberRow[]>();
-  const userById = new Map<string, UserRow>();
-  if (tripRows.length === 0) return { members, users: userById };
+  if (tripRows.length === 0) return { members: new Map(), users: new Map() };
   const rows = await prepared(db, 'trip_graph_members', (db) =>
     db
       .select({ member: tripMembers, user: users })
@@ -39,6 +38,17 @@ export async function loadTripGraph(db: Db | Tx, tripRows: TripRow[]): Promise<T
       .where(sql`${tripMembers.tripId} = any(${sql.placeholder('tripIds')}::uuid[])`)
       .orderBy(asc(tripMembers.joinedAt), asc(tripMembers.id)),
   ).execute({ tripIds: tripRows.map((t) => t.id) });
+  return completeGraph(db, tripRows, rows);
+}
+
+/** Groups member rows by trip, then fetches the users they name that are not members (rarely any). */
+async function completeGraph(
+  db: Db | Tx,
+  tripRows: TripRow[],
+  rows: { member: TripMemberRow; user: UserRow }[],
+): Promise<TripGraph> {
+  const members = new Map<string, TripMemberRow[]>();
+  const userById = new Map<string, UserRow>();
   for (const { member, user } of rows) {
     const list = members.get(member.tripId) ?? [];
     list.push(member);
@@ -58,6 +68,33 @@ export async function loadTripGraph(db: Db | Tx, tripRows: TripRow[]): Promise<T
     for (const user of extra) userById.set(user.id, user);
   }
   return { members, users: userById };
+}
+
+const caller = alias(tripMembers, 'caller');
+
+/**
+ * One trip with the caller's role and the trip's members and their users, in one statement (a
+ * trip detail's whole read: the caller's membership row is the join that authorizes it). Null when
+ * there is no such trip or the caller is not a member.
+ */
+export async function loadTripForMember(
+  db: Db | Tx,
+  tripId: string,
+  userId: string,
+): Promise<{ trip: TripRow; role: Role; graph: TripGraph } | null> {
+  const rows = await prepared(db, 'trip_for_member', (db) =>
+    db
+      .select({ trip: trips, role: caller.role, member: tripMembers, user: users })
+      .from(trips)
+      .innerJoin(caller, and(eq(caller.tripId, trips.id), eq(caller.userId, sql.placeholder('userId'))))
+      .innerJoin(tripMembers, eq(tripMembers.tripId, trips.id))
+      .innerJoin(users, eq(users.id, tripMembers.userId))
+      .where(eq(trips.id, sql.placeholder('tripId')))
+      .orderBy(asc(tripMembers.joinedAt), asc(tripMembers.id)),
+  ).execute({ tripId, userId });
+  const first = rows[0];
+  if (!first) return null;
+  return { trip: first.trip, role: first.role, graph: await completeGraph(db, [first.trip], rows) };
 }
 
 type Bound = number | Placeholder;

@@ -10,7 +10,7 @@ import { Page, paginate, pageWindow } from '../../http/pagination.ts';
 import { inTransaction } from '../changes/unit-of-work.ts';
 import { idempotencyKeyOf, runIdempotent } from '../idempotency/idempotent.ts';
 import { mediaUrlFor } from '../users/media-url.ts';
-import { authorizeTrip, roleIn } from './access.ts';
+import { authorizeTripRead, roleIn } from './access.ts';
 import { createTrip } from './create-trip.ts';
 import { deleteTrip } from './delete-trip.ts';
 import { presentTrip, type TripView } from './presenter.ts';
@@ -115,13 +115,12 @@ export const tripRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { trip, role } = await authorizeTrip(ctx.db, {
+      const { trip, role, graph } = await authorizeTripRead(ctx.db, {
         tripId: request.params.id,
         userId: currentUser(request).id,
-        action: 'trip.read',
       });
       setEtag(reply, trip.version);
-      return presentTripFor(ctx.db, request, trip, role);
+      return presentTrip(trip, role, graph, mediaUrlFor(request, ctx));
     },
   );
 
