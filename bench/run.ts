@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: the service in production mode (src/main.ts, WEB_CONCURRENCY workers) on a fresh
+ * `npm run bench`: the service in production mode (compiled dist/main.js started as `npm run
+ * start:prod` does, WEB_CONCURRENCY workers; each worker's RSS idle and after load) on a fresh
  * PostgreSQL database and Redis, seeded with 50 users in ~10 trips each; every scenario at each
  * concurrency for a fixed time, chat fan-out to 20 sockets at 50 and 500 msg/s, the bare-Fastify
  * floors started the same way, and a verdict per target of issue 7.
