@@ -51,8 +51,8 @@ step_image_check() {
   # The container's production environment (host networking: 127.0.0.1 is this machine).
   local run_env="-e SECRET_KEY=$secret -e ALLOWED_HOSTS=localhost,127.0.0.1 -e MIGRATE_ON_START=true"
   run_env+=" -e DATABASE_URL=$url -e DB_SSLMODE=disable -e REDIS_URL=redis://$REDIS_HOST:$REDIS_PORT"
-  # One worker: the script waits only ~30 s for /health/, and each extra worker compiles and loads
-  # the whole app again at start-up (cluster mode is tested by the suite).
+  # One worker: the script waits only ~30 s for /health/, and each extra worker loads the whole app
+  # again at start-up (cluster mode is tested by the suite and the bench).
   run_env+=" -e REDIS_KEY_PREFIX=${CI_DB}_image: -e WEB_CONCURRENCY=1"
   log "APP_DIR=$(pwd) PORT=$port bash $PODMAN_IMAGE_CHECK (RUN_ENV: production, PostgreSQL $url, Redis)"
   # An empty MIRROR lets the script detect its own.
@@ -108,15 +108,24 @@ http {
 CONF
 }
 
-# start_app APP_PORT SECURE_SSL_REDIRECT DATABASE_URL: a production-mode instance in the background.
+# start_app APP_PORT SECURE_SSL_REDIRECT DATABASE_URL: a production-mode instance in the background,
+# started as `npm run start:prod` ([NAME=value ...] node [options ...] dist/main.js) starts it, but
+# through env, not npm, so that stop_app's SIGTERM reaches node itself; dist/ is built by the
+# typecheck + build step.
 start_app() {
+  local start_prod
+  read -ra start_prod <<<"$(node -p 'require("./package.json").scripts["start:prod"]')"
+  [[ -f dist/main.js ]] || {
+    log "dist/main.js is missing: the typecheck + build step did not build it"
+    return 1
+  }
   log "starting the app: APP_ENV=production SECURE_SSL_REDIRECT=$2 TRUSTED_PROXIES=127.0.0.1 on 127.0.0.1:$1"
   env -u KEEP_TEST_DB -u TEST_PGLITE_TEMPLATE APP_ENV=production HOST=127.0.0.1 PORT="$1" \
     SECRET_KEY="$SMOKE_SECRET" ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT="$2" \
     TRUSTED_PROXIES=127.0.0.1 CORS_ALLOWED_ORIGINS="$SMOKE_ORIGIN" DATABASE_URL="$3" DB_SSLMODE=disable \
     REDIS_URL="redis://$REDIS_HOST:$REDIS_PORT" REDIS_KEY_PREFIX="${CI_DB}_smoke:" MIGRATE_ON_START=true \
     WEB_CONCURRENCY=1 DATA_DIR="$CI_TMP/smoke-data" LOG_LEVEL=warn \
-    timeout -k 10s 15m node --import tsx src/main.ts >>"$CI_TMP/smoke-app.log" 2>&1 &
+    timeout -k 10s 15m env "${start_prod[@]}" >>"$CI_TMP/smoke-app.log" 2>&1 &
   APP_PID=$!
   wait_until 75 curl -fsS "http://127.0.0.1:$1/health/" || {
     tail -n 20 "$CI_TMP/smoke-app.log"

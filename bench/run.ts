@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: the service in production mode (src/main.ts, WEB_CONCURRENCY workers) on a fresh
+ * `npm run bench`: the service in production mode (compiled dist/main.js started as `npm run
+ * start:prod` does, WEB_CONCURRENCY workers; each worker's RSS idle and after load) on a fresh
  * PostgreSQL database and Redis, seeded with 50 users in ~10 trips each; every scenario at each
  * concurrency for a fixed time, chat fan-out to 20 sockets at 50 and 500 msg/s, the bare-Fastify
  * floors started the same way, and a verdict per target of issue 7.
@@ -9,6 +10,7 @@
  *   --warmup 1           seconds of unmeasured load before each scenario
  *   --only a,b           scenarios whose name contains one of these (development)
  *   --embedded           PGlite and in-process pub/sub, one process (reference figures)
+ *   --tsx                run the service and the floors through tsx instead of compiled (dist/)
  *   BENCH_PROFILE_DIR=…  a CPU profile per service process (--cpu-prof)
  * DATABASE_URL (admin connection; default the local server) and REDIS_URL (default local).
  */
@@ -36,6 +38,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '1' },
     only: { type: 'string' },
     embedded: { type: 'boolean', default: false },
+    tsx: { type: 'boolean', default: false },
   },
 });
 const embedded = args.embedded;
@@ -90,6 +93,7 @@ async function main(): Promise<void> {
       secret,
       workDir,
       profileDir: process.env.BENCH_PROFILE_DIR,
+      runtime: args.tsx ? ('tsx' as const) : ('compiled' as const),
     };
     // The service's own config decides the password cost, so login measures what production pays.
     const config = loadConfig(serviceEnv(options));
@@ -109,19 +113,37 @@ async function main(): Promise<void> {
     const tokens = await Promise.all(seeded.users.map((u) => signer.sign(u.id)));
     const tripId = seeded.trips[0]!.id;
 
-    const measured: Measured = { scenarios: [], floors: {}, chat: [], rss: [], kinds: {} };
+    const measured: Measured = {
+      runtime: options.runtime,
+      scenarios: [],
+      floors: {},
+      chat: [],
+      rss: [],
+      rssIdle: [],
+      floorRss: [],
+      floorRssIdle: [],
+      kinds: {},
+    };
+    // Workers only: the cluster primary serves no requests (it only migrates and supervises).
+    const workerRss = (server: Server) => rssOfTree(server.pid).slice(WORKERS > 1 ? 1 : 0);
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 2000));
     const floor = await startFloor(options);
     servers.push(floor);
+    await settle();
+    measured.floorRssIdle = workerRss(floor);
     const floorTarget = { host: '127.0.0.1', port: floor.port };
     measured.floors.bare = await measure(floorTarget, () => () => ({ method: 'GET', path: '/floor/json' }));
     measured.floors.query = await measure(floorTarget, () => () => ({
       method: 'GET',
       path: `/floor/pk/${tripId}`,
     }));
+    measured.floorRss = workerRss(floor);
     await floor.stop();
 
     const service = await startService(options);
     servers.push(service);
+    await settle();
+    measured.rssIdle = workerRss(service);
     const target = { host: '127.0.0.1', port: service.port };
     for (const scenario of scenarios(seeded, tokens)) {
       if (ONLY && !ONLY.some((o) => scenario.name.includes(o))) continue;
@@ -140,7 +162,7 @@ async function main(): Promise<void> {
         measured.chat.push(result);
       }
     }
-    measured.rss = rssOfTree(service.pid).slice(WORKERS > 1 ? 1 : 0);
+    measured.rss = workerRss(service);
     await service.stop();
     printResults(measured);
     printVerdicts(measured, { embedded, workers: WORKERS });

@@ -16,14 +16,25 @@ function yamlDocs(file: string): any[] {
 }
 
 describe('deployment files', () => {
-  it('Dockerfile: Node 20 slim by default, production dependencies, uid 1000, health check, node as PID 1', () => {
+  it('Dockerfile: Node 20 slim by default, compiled dist/, production dependencies, uid 1000, health check, node as PID 1', () => {
     const dockerfile = read('Dockerfile');
     assert.match(dockerfile, /^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
     assert.match(dockerfile, /npm ci --omit=dev/);
+    assert.match(dockerfile, /^FROM \S+ AS build$[^]*^RUN npm run build$/m);
+    assert.match(dockerfile, /^COPY --from=build \/app\/dist \.\/dist$/m);
     assert.match(dockerfile, /^USER 1000:1000$/m);
     assert.match(dockerfile, /^HEALTHCHECK .*\n\s+CMD \["node", "-e", ".*process\.env\.PORT.*\/health\//m);
-    assert.match(dockerfile, /^CMD \["node", "--import", "tsx", "src\/main\.ts"\]$/m);
     assert.match(dockerfile, /chown 1000:1000 \/data/);
+    // The image starts as `npm run start:prod` does ([NAME=value ...] node [options ...] dist/main.js):
+    // the same node command as its CMD, the same variables in its ENV. The bench starts it so too.
+    const startProd = (JSON.parse(read('package.json')) as any).scripts['start:prod'].split(' ') as string[];
+    const node = startProd.indexOf('node');
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    assert.deepEqual(JSON.parse(cmd ?? 'null'), startProd.slice(node));
+    assert.equal(startProd.at(-1), 'dist/main.js');
+    const env = /^ENV ((?:.*\\\n)*.*)$/m.exec(dockerfile)?.[1] ?? '';
+    for (const assignment of startProd.slice(0, node))
+      assert.match(env, new RegExp(`(^|\\s)${assignment}(\\s|$)`));
     // Every COPY source exists, and none is excluded by .dockerignore.
     const ignored = read('.dockerignore')
       .split('\n')

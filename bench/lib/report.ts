@@ -4,11 +4,20 @@ import type { LoadResult } from './http-load.ts';
 import { fixed, printTable, whole } from './table.ts';
 import { REFERENCE, TARGET, requiredRps, verdict } from './targets.ts';
 
+/** A process's resident memory; `sharedMb` of it also counts in other processes (node's code). */
+export type Rss = { pid: number; mb: number; sharedMb: number };
+
 export interface Measured {
+  /** How the service and the floors ran: compiled (dist/, as production) or through tsx. */
+  runtime: 'compiled' | 'tsx';
   scenarios: { name: string; results: LoadResult[] }[];
   floors: { bare?: LoadResult[]; query?: LoadResult[] };
   chat: FanoutResult[];
-  rss: { pid: number; mb: number }[];
+  /** Each worker's resident memory after the run, 2 s after start (idle), and the floor's. */
+  rss: Rss[];
+  rssIdle: Rss[];
+  floorRss: Rss[];
+  floorRssIdle: Rss[];
   kinds: Record<string, 'read' | 'write' | 'login'>;
 }
 
@@ -72,8 +81,20 @@ export function printResults(m: Measured): void {
       ]),
     );
   }
-  if (m.rss.length > 0)
-    console.log(`\nRSS after the run: ${m.rss.map((p) => `pid ${p.pid} ${fixed(p.mb)} MB`).join(', ')}`);
+  const rss = (label: string, list: Rss[]) => {
+    if (list.length > 0)
+      console.log(
+        `${label}: ${list.map((p) => `pid ${p.pid} ${fixed(p.mb)} MB (${fixed(p.sharedMb)} shared)`).join(', ')}`,
+      );
+  };
+  console.log(
+    `\nworker RSS (${m.runtime === 'tsx' ? 'through tsx' : 'compiled, as npm run start:prod'}; ` +
+      '"shared": resident pages other processes map too, mostly the node binary\'s code):',
+  );
+  rss('RSS idle after start', m.rssIdle);
+  rss('RSS after the run', m.rss);
+  rss('floor RSS idle after start', m.floorRssIdle);
+  rss('floor RSS after its run', m.floorRss);
 }
 
 export function printVerdicts(m: Measured, context: { embedded: boolean; workers: number }): void {

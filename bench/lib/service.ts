@@ -1,6 +1,7 @@
 /**
- * Starts the service exactly as production does (`src/main.ts`, APP_ENV=production, cluster of
- * WEB_CONCURRENCY workers) and the bare-Fastify floors the same way, on a fresh database.
+ * Starts the service exactly as production does (compiled `dist/main.js`, APP_ENV=production,
+ * cluster of WEB_CONCURRENCY workers) and the bare-Fastify floors the same way (compiled too), on
+ * a fresh database.
  * Deliberate departures from a production environment, printed by the benches:
  *   RATE_LIMIT_ENABLED=false and WS_MESSAGES_PER_10S=100000 (the load comes from a few users);
  *   ACCESS_TOKEN_LIFETIME=2h (the bench signs its tokens once, with the same SECRET_KEY).
@@ -8,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { FreshDatabase } from './fresh-database.ts';
-import { freePort, startServer, type Server } from './processes.ts';
+import { freePort, startServer, type Runtime, type Server } from './processes.ts';
 
 export interface ServiceOptions {
   database: FreshDatabase;
@@ -17,6 +18,8 @@ export interface ServiceOptions {
   secret: string;
   workDir: string;
   profileDir?: string;
+  /** 'compiled' (dist/, as production) unless a bench asks for tsx (`npm run bench -- --tsx`). */
+  runtime?: Runtime;
 }
 
 export const newSecret = () => randomBytes(48).toString('base64url');
@@ -52,6 +55,7 @@ export async function startService(options: ServiceOptions): Promise<Server> {
     logFile: path.join(options.workDir, 'service.log'),
     // The primary says so once every worker listens; a single process logs its own listen.
     ready: options.workers > 1 ? /all workers listening/ : /Smart Trip Planner listening/,
+    runtime: options.runtime ?? 'compiled',
     profileDir: options.profileDir,
   });
 }
@@ -63,5 +67,6 @@ export async function startFloor(options: ServiceOptions): Promise<Server> {
     port: await freePort(),
     logFile: path.join(options.workDir, 'floor.log'),
     ready: /floor listening/,
+    runtime: options.runtime ?? 'compiled',
   });
 }
