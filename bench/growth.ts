@@ -21,7 +21,7 @@ import { createPasswordHasher } from '../src/platform/password-hasher.ts';
 import { freshDatabase } from './lib/fresh-database.ts';
 import { addMessages, addTrips, createSubject } from './lib/growth-data.ts';
 import { runSequential, type Timing } from './lib/http-load.ts';
-import { killAll, type Server } from './lib/processes.ts';
+import { runBench, type Server } from './lib/processes.ts';
 import { ACCESS_TOKEN_TTL_SEC, newSecret, serviceEnv, startService } from './lib/service.ts';
 import { fixed, printTable, whole } from './lib/table.ts';
 import { TARGET, verdict } from './lib/targets.ts';
@@ -130,11 +130,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    killAll();
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -24,7 +24,7 @@ import { createPasswordHasher } from '../src/platform/password-hasher.ts';
 import { chatFanout, type FanoutResult } from './lib/chat-fanout.ts';
 import { freshDatabase } from './lib/fresh-database.ts';
 import { runLoad, type LoadResult, type NextRequest, type Target } from './lib/http-load.ts';
-import { killAll, rssOfTree, type Server } from './lib/processes.ts';
+import { rssOfTree, runBench, type Server } from './lib/processes.ts';
 import { printResults, printVerdicts, type Measured } from './lib/report.ts';
 import { scenarios } from './lib/scenarios.ts';
 import { seed } from './lib/seed.ts';
@@ -173,11 +173,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    killAll();
-    process.exit(1);
-  },
-);
+runBench(main);

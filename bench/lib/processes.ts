@@ -162,6 +162,18 @@ export function killAll(): void {
   for (const child of running) child.kill('SIGKILL');
 }
 
+/** Runs a bench's main: exit 0 when it finishes, else print the error, kill its servers, exit 1. */
+export function runBench(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      killAll();
+      process.exit(1);
+    },
+  );
+}
+
 /**
  * Resident memory (MB) of a node process and its direct node children (the cluster's workers), by
  * pid; tsx's esbuild helper process is not ours to count. `sharedMb`: the part of it that other

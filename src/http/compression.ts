@@ -53,10 +53,8 @@ function compressible(reply: FastifyReply): boolean {
 }
 
 function encode(payload: unknown, encoding: Encoding): Buffer | Readable | null {
-  if (typeof payload === 'string' || Buffer.isBuffer(payload)) {
-    if (Buffer.byteLength(payload) < COMPRESS_THRESHOLD) return null;
+  if (typeof payload === 'string' || Buffer.isBuffer(payload))
     return encoding === 'br' ? zlib.brotliCompressSync(payload, BROTLI) : zlib.gzipSync(payload, GZIP);
-  }
   if (payload instanceof Readable)
     return payload.pipe(encoding === 'br' ? zlib.createBrotliCompress(BROTLI) : zlib.createGzip(GZIP));
   return null;
@@ -74,8 +72,10 @@ export function installCompression(app: FastifyInstance, enabled: boolean): void
     // Every compressible response varies by Accept-Encoding, compressed this time or not, so a
     // cache never hands a gzip body to a client that cannot read it (nor the reverse).
     reply.header('vary', varyWith(reply.getHeader('vary')));
-    const length = Number(reply.getHeader('content-length'));
-    if (length > 0 && length < COMPRESS_THRESHOLD) return done(null, payload);
+    // Too small to be worth it: decided before parsing Accept-Encoding (most answers end here).
+    const inMemory = typeof payload === 'string' || Buffer.isBuffer(payload);
+    const length = inMemory ? Buffer.byteLength(payload) : Number(reply.getHeader('content-length'));
+    if ((inMemory || length > 0) && length < COMPRESS_THRESHOLD) return done(null, payload);
     const encoding = negotiateEncoding(request.headers['accept-encoding']);
     const encoded = encoding ? encode(payload, encoding) : null;
     if (!encoded) return done(null, payload);
