@@ -2,7 +2,12 @@ import fs from 'node:fs';
 import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import type { Config } from './config/index.ts';
 import type { AppContext } from './context.ts';
@@ -46,7 +51,7 @@ import { installRealtime } from './realtime/index.ts';
 import { syncRoutes } from './modules/sync/routes.ts';
 import { createEmailSender } from './platform/email-outbox.ts';
 import { createPlatform, type Platform } from './platform/index.ts';
-import { createLogger } from './platform/logger.ts';
+import { createLogger, lazyChildLogger } from './platform/logger.ts';
 import { createMediaStorage } from './platform/media-storage.ts';
 import { createPasswordHasher } from './platform/password-hasher.ts';
 import { VERSION } from './version.ts';
@@ -81,6 +86,8 @@ export async function buildApp(
     loggerInstance: logger as FastifyBaseLogger,
     // Our own onResponse hook writes the one line per request (see http/request-log.ts).
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'req_id' }),
+    // The root logger is pino (createLogger), which is what lazyChildLogger is typed for.
+    childLoggerFactory: lazyChildLogger as unknown as FastifyServerOptions['childLoggerFactory'],
     genReqId: genRequestId,
     requestIdHeader: false,
     bodyLimit: config.http.bodyLimitBytes,

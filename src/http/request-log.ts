@@ -10,7 +10,11 @@ export function genRequestId(request: { headers: Record<string, string | string[
   return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
-/** Echoes the request id and writes exactly one log line per request, with secrets kept out. */
+/**
+ * Echoes the request id and writes exactly one log line per request, with secrets kept out. The
+ * line goes through the root logger with `req_id` (the field the request's own logger binds), so
+ * a request that logs nothing else never builds its child logger (see lazyChildLogger).
+ */
 export function installRequestLogging(app: FastifyInstance): void {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -18,6 +22,7 @@ export function installRequestLogging(app: FastifyInstance): void {
   app.addHook('onResponse', async (request: FastifyRequest, reply) => {
     const status = reply.statusCode;
     const line = {
+      req_id: request.id,
       method: request.method,
       url: redactUrl(request.url),
       route: request.routeOptions.url ?? null,
@@ -26,11 +31,11 @@ export function installRequestLogging(app: FastifyInstance): void {
       user_id: request.user?.id ?? null,
       ip: request.ip,
     };
-    if (status >= 500) request.log.error(line, 'request');
+    if (status >= 500) app.log.error(line, 'request');
     // Orchestrators and load balancers poll health every few seconds per instance: a successful
     // probe is logged at debug, so it neither buries real traffic nor costs a line each; a
     // failing one (503) stays at info.
-    else if (status < 400 && line.route?.startsWith('/health')) request.log.debug(line, 'request');
-    else request.log.info(line, 'request');
+    else if (status < 400 && line.route?.startsWith('/health')) app.log.debug(line, 'request');
+    else app.log.info(line, 'request');
   });
 }
