@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { and, eq } from 'drizzle-orm';
-import { changes, chatRooms, itineraries, tripMembers, trips } from '../src/db/schema/index.ts';
+import { changes, chatRooms, itineraries, tripMembers, trips, users } from '../src/db/schema/index.ts';
 import { buildTestApp, call } from './helpers/app.ts';
 import { testDatabase } from './helpers/database.ts';
 import { createUser, type TestUser } from './helpers/factories.ts';
@@ -226,6 +226,83 @@ describe('trip detail, update, delete', () => {
       404,
     );
     assert.equal((await call(app, 'GET', '/api/v1/trips/not-a-uuid/', { token: owner.access })).status, 404);
+  });
+
+  it('a repeated read answers the trip as it is now: every kind of change shows at once', async () => {
+    // Trip detail keeps its serialized answer and checks it against a fingerprint of the rows on
+    // every read (http/response-cache.ts): each change below must show in the very next read.
+    const owner = await createUser(app);
+    const editor = await createUser(app);
+    const trip = await createTrip(owner);
+    await addMember(trip.id, editor, 'editor');
+    const read = async (user: TestUser, headers: Record<string, string> = {}) => {
+      const response = await call(app, 'GET', `/api/v1/trips/${trip.id}/`, { token: user.access, headers });
+      assert.equal(response.status, 200, response.text);
+      return response;
+    };
+    const first = await read(editor);
+    const again = await read(editor);
+    assert.equal(again.text, first.text, 'unchanged rows: the same answer');
+    assert.equal(again.headers['content-type'], 'application/json; charset=utf-8');
+    assert.equal(again.headers.etag, first.headers.etag);
+
+    // The trip itself.
+    const patched = await call(app, 'PATCH', `/api/v1/trips/${trip.id}/`, {
+      token: owner.access,
+      body: { title: 'Lisbon instead' },
+    });
+    assert.equal(patched.status, 200, patched.text);
+    const afterTrip = await read(editor);
+    assert.equal(afterTrip.body.title, 'Lisbon instead');
+    assert.equal(afterTrip.headers.etag, '"2"');
+
+    // A member's own profile (a users row, not the trip's).
+    const renamed = await call(app, 'PATCH', '/api/v1/users/me/', {
+      token: owner.access,
+      body: { first_name: 'Renamed' },
+    });
+    assert.equal(renamed.status, 200, renamed.text);
+    const afterProfile = await read(editor);
+    assert.equal(afterProfile.body.creator.profile.first_name, 'Renamed');
+    const ownerEntry = afterProfile.body.collaborators.find((c: { role: string }) => c.role === 'owner');
+    assert.equal(ownerEntry.user.profile.first_name, 'Renamed');
+    // A member who is neither creator nor inviter: only the membership join names them.
+    await read(owner); // the owner's answer is kept from here
+    const editorRenamed = await call(app, 'PATCH', '/api/v1/users/me/', {
+      token: editor.access,
+      body: { last_name: 'Changed' },
+    });
+    assert.equal(editorRenamed.status, 200, editorRenamed.text);
+    const editorEntry = (await read(owner)).body.collaborators.find(
+      (c: { user: { id: string } }) => c.user.id === editor.id,
+    );
+    assert.equal(editorEntry.user.profile.last_name, 'Changed');
+
+    // The caller's role, changed underneath (the answer differs per role: user_role, permissions).
+    await db
+      .update(tripMembers)
+      .set({ role: 'viewer' })
+      .where(and(eq(tripMembers.tripId, trip.id), eq(tripMembers.userId, editor.id)));
+    const asViewer = await read(editor);
+    assert.equal(asViewer.body.user_role, 'viewer');
+    assert.ok(!asViewer.body.permissions.includes('trip.update'));
+
+    // Avatars are absolute URLs as the client reached the server: one answer per address.
+    await db.update(users).set({ avatarKey: 'avatars/owner.png' }).where(eq(users.id, owner.id));
+    const here = (await read(editor)).body.creator.profile.avatar as string;
+    const there = (await read(editor, { host: 'other.example.test' })).body.creator.profile.avatar as string;
+    assert.match(here, /avatars\/owner\.png$/);
+    assert.match(there, /^https?:\/\/other\.example\.test\/.*avatars\/owner\.png$/);
+    assert.notEqual(here, there);
+    assert.equal((await read(editor)).body.creator.profile.avatar, here);
+
+    // Removed from the trip: 404 at once, although the answer was kept.
+    await db
+      .delete(tripMembers)
+      .where(and(eq(tripMembers.tripId, trip.id), eq(tripMembers.userId, editor.id)));
+    const gone = await call(app, 'GET', `/api/v1/trips/${trip.id}/`, { token: editor.access });
+    assert.equal(gone.status, 404);
+    assert.equal((await read(owner)).body.collaborator_count, 1);
   });
 
   it('owner and editor update; viewer 403; PUT needs title; version and change log move', async () => {

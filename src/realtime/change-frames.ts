@@ -60,16 +60,20 @@ function frameOf(entry: ChangeEntry, data: unknown): string | null {
 /**
  * Presents logged changes as socket frames, batching the loads per entity. Objects are read as
  * they are now; a change whose object has since vanished gets `data: null` (its delete follows).
+ * A change that carries its writer's `view` (see ChangeInput) is shown as of its commit instead,
+ * without a read; a later change of the object follows as its own frame.
  */
 export async function presentChanges(
   db: Db,
   mediaUrl: (key: string) => string,
-  entries: readonly ChangeEntry[],
+  entries: readonly (ChangeEntry & { view?: unknown })[],
 ): Promise<ChangeEvent[]> {
-  const relevant = entries.filter((e): e is ChangeEntry & { tripId: string } => e.tripId !== null);
+  const relevant = entries.filter(
+    (e): e is ChangeEntry & { tripId: string; view?: unknown } => e.tripId !== null,
+  );
   const wanted = new Map<string, Set<string>>();
   for (const entry of relevant) {
-    if (entry.op === 'delete' || !LOADERS[entry.entity]) continue;
+    if (entry.op === 'delete' || entry.view !== undefined || !LOADERS[entry.entity]) continue;
     let ids = wanted.get(entry.entity);
     if (!ids) wanted.set(entry.entity, (ids = new Set()));
     ids.add(entry.entityId);
@@ -77,7 +81,7 @@ export async function presentChanges(
   const loaded = new Map<string, Map<string, unknown>>();
   for (const [entity, ids] of wanted) loaded.set(entity, await LOADERS[entity]!(db, [...ids], mediaUrl));
   return relevant.map((entry) => {
-    const data = loaded.get(entry.entity)?.get(entry.entityId);
+    const data = entry.view ?? loaded.get(entry.entity)?.get(entry.entityId);
     return {
       tripId: entry.tripId,
       cursor: entry.cursor,

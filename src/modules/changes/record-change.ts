@@ -16,6 +16,12 @@ export interface ChangeInput {
   actorId: string | null;
   /** The columns this write changed (API field names); the sync merge compares these. */
   fields: string[];
+  /**
+   * The object as the writer presented it in its transaction, when it has it anyway (a posted
+   * chat message): live delivery sends this instead of reading the object back after commit, a
+   * round trip on every message's way to the sockets. Never stored in the log.
+   */
+  view?: unknown;
 }
 
 /** A change as logged: its input plus the log position and time the database gave it. */
@@ -56,7 +62,7 @@ export async function recordChanges(tx: Tx | Db, list: readonly ChangeInput[]): 
   if (list.length === 1) return [await recordChange(tx, list[0]!)];
   const rows = await tx
     .insert(changes)
-    .values([...list])
+    .values(list.map(({ view: _view, ...change }) => change))
     .returning({ txid: changes.txid, seq: changes.seq, createdAt: changes.createdAt });
   const ordered = rows
     .map((row) => ({ ...row, seq: BigInt(row.seq) }))

@@ -54,8 +54,9 @@ export const messageRoutes: FastifyPluginAsyncTypebox = async (app) => {
       ctx,
       { userId: props.userId, key: props.key, scope: props.scope, body: props.input },
       async (unit) => {
-        const { message, created } = await postMessage(unit, props);
-        return { status: 201, body: await present(unit.tx, message), created };
+        const posted = await postMessage(unit, props);
+        const body = posted.created ? posted.view : await present(unit.tx, posted.message);
+        return { status: 201, body, created: posted.created };
       },
     );
     if (outcome.replayed || !(outcome as { created?: boolean }).created)

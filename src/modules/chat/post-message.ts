@@ -1,38 +1,48 @@
 import { and, eq, or } from 'drizzle-orm';
 import { chatMessages, type ChatMessageRow } from '../../db/schema/index.ts';
 import { isForeignKeyViolation } from '../../db/errors.ts';
-import { conflict, fieldError, notFound } from '../../http/errors.ts';
+import { conflict, fieldError, notFound, permissionDenied } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
-import { authorizeTrip } from '../trips/access.ts';
+import { can } from '../trips/policy.ts';
 import { checkContent } from './content.ts';
-import { findMessage, roomOfTrip } from './queries.ts';
-import type { PostMessageBody } from './schemas.ts';
+import { presentMessage } from './presenter.ts';
+import { findMessage, loadMessageGraph, postingContext, roomOfTrip } from './queries.ts';
+import type { MessageView, PostMessageBody } from './schemas.ts';
 
 const FIELDS = ['content', 'message_type', 'reply_to', 'client_id'];
 
 /**
  * Posts a member's message (REST and socket alike). A retry carrying the same `id` or `client_id`
- * returns the message already stored (`created: false`) instead of a duplicate.
+ * returns the message already stored (`created: false`) instead of a duplicate. A new message
+ * comes back presented (`view`), and its change carries that view to the sockets.
  */
 export async function postMessage(
   unit: Unit,
   props: { userId: string; tripId: string; input: PostMessageBody },
-): Promise<{ message: ChatMessageRow; created: boolean }> {
+): Promise<
+  { message: ChatMessageRow; created: false } | { message: ChatMessageRow; created: true; view: MessageView }
+> {
   const { input, userId } = props;
   // No row lock on the trip here: every post of a busy room would share it (a multixact that grows
   // with the concurrent posters). The rare delete racing a post is caught at the insert instead.
-  await authorizeTrip(unit.tx, { tripId: props.tripId, userId, action: 'chat.post' });
+  // The membership row authorizes (as authorizeTrip would: 404 for non-members, then the policy).
+  const context = await postingContext(unit.tx, props.tripId, userId);
+  if (!context) throw notFound('Trip not found.');
+  if (!can(context.role, 'chat.post')) throw permissionDenied();
   if (input.message_type === 'system')
     throw fieldError('message_type', 'Only the server writes system messages.');
   const content = checkContent(input.content);
-  const room = await roomOfTrip(unit.tx, props.tripId);
+  const roomId = context.roomId ?? (await roomOfTrip(unit.tx, props.tripId)).id;
   if (input.reply_to) {
     const target = await findMessage(unit.tx, input.reply_to);
-    if (!target || target.chatRoomId !== room.id)
+    if (!target || target.chatRoomId !== roomId)
       throw fieldError('reply_to', 'No such message in this chat room.');
   }
-  const [message] = await insertMessage(unit, props, room.id, content);
+  const [message] = await insertMessage(unit, props, roomId, content);
   if (!message) return { message: await samePost(unit, props), created: false };
+  // No query unless the message replies to one (its preview and that sender are read then).
+  const sender = new Map([[context.sender.id, context.sender]]);
+  const view = presentMessage(message, await loadMessageGraph(unit.tx, [message], sender));
   await unit.record({
     tripId: props.tripId,
     entity: 'message',
@@ -41,8 +51,9 @@ export async function postMessage(
     version: message.version,
     actorId: userId,
     fields: FIELDS,
+    view,
   });
-  return { message, created: true };
+  return { message, created: true, view };
 }
 
 /**

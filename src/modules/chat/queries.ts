@@ -11,6 +11,7 @@ import {
   users,
   type ChatMessageRow,
   type ChatRoomRow,
+  type Role,
   type UserRow,
 } from '../../db/schema/index.ts';
 import type { PageWindow } from '../../http/pagination.ts';
@@ -69,6 +70,33 @@ export async function presentMessages(db: Db | Tx, rows: readonly ChatMessageRow
 export async function findMessage(db: Db | Tx, id: string): Promise<ChatMessageRow | undefined> {
   const [row] = await db.select().from(chatMessages).where(eq(chatMessages.id, id)).limit(1);
   return row;
+}
+
+/**
+ * What posting needs, in one statement: the caller's role in the trip (no row: not a member), the
+ * trip's room (null only while the trip is being deleted) and the caller's user row, which the
+ * posted message is presented with.
+ */
+export async function postingContext(
+  db: Db | Tx,
+  tripId: string,
+  userId: string,
+): Promise<{ role: Role; roomId: string | null; sender: UserRow } | undefined> {
+  const [found] = await prepared(db, 'chat_posting_context', (db) =>
+    db
+      .select({ role: tripMembers.role, roomId: chatRooms.id, sender: users })
+      .from(tripMembers)
+      .innerJoin(users, eq(users.id, tripMembers.userId))
+      .leftJoin(chatRooms, eq(chatRooms.tripId, tripMembers.tripId))
+      .where(
+        and(
+          eq(tripMembers.tripId, sql.placeholder('tripId')),
+          eq(tripMembers.userId, sql.placeholder('userId')),
+        ),
+      )
+      .limit(1),
+  ).execute({ tripId, userId });
+  return found;
 }
 
 /** The trip's room, if it has one (every trip gets one when created). */

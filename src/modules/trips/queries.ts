@@ -174,3 +174,39 @@ export async function listTripsForUser(
   });
   return { total, rows };
 }
+
+/**
+ * The caller's role in a trip and a fingerprint of every row its trip object is presented from:
+ * the trip, its memberships with their users, and the users it names besides (creator, inviters).
+ * Each row counts by its version as PostgreSQL stores it: `xmin` (the transaction that wrote this
+ * version) and `ctid` (where the version lives). Every insert or update of a row makes a new
+ * version, so any change to any column a presenter reads, now or later, changes the fingerprint,
+ * and a deleted row drops out of it; no row is read or converted for it beyond those two values.
+ * Undefined when there is no such trip or the caller is not a member. See http/response-cache.ts.
+ */
+export async function tripFingerprint(
+  db: Db | Tx,
+  tripId: string,
+  userId: string,
+): Promise<{ role: Role; fingerprint: string } | undefined> {
+  const [row] = await prepared(db, 'trip_fingerprint', (db) =>
+    db
+      .select({
+        role: tripMembers.role,
+        fingerprint: sql<string>`${trips}.xmin::text || ${trips}.ctid::text
+          || (select coalesce(string_agg(m.xmin::text || m.ctid::text || u.xmin::text || u.ctid::text, ',' order by m.id), '')
+              from trip_members m join users u on u.id = m.user_id where m.trip_id = ${trips.id})
+          || '|' || (select coalesce(string_agg(x.xmin::text || x.ctid::text, ',' order by x.id), '')
+              from users x where x.id in (select ${trips.creatorId}
+                union select i.invited_by_id from trip_members i where i.trip_id = ${trips.id}))`,
+      })
+      .from(trips)
+      .innerJoin(
+        tripMembers,
+        and(eq(tripMembers.tripId, trips.id), eq(tripMembers.userId, sql.placeholder('userId'))),
+      )
+      .where(eq(trips.id, sql.placeholder('tripId')))
+      .limit(1),
+  ).execute({ tripId, userId });
+  return row;
+}

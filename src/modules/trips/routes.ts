@@ -6,7 +6,9 @@ import type { Role, TripRow } from '../../db/schema/index.ts';
 import { currentUser } from '../../http/authenticate.ts';
 import { errorResponses } from '../../http/envelope.ts';
 import { expectedVersion, setEtag } from '../../http/etag.ts';
-import { Page, paginate, pageWindow } from '../../http/pagination.ts';
+import { notFound, permissionDenied } from '../../http/errors.ts';
+import { absoluteBase, Page, paginate, pageWindow } from '../../http/pagination.ts';
+import { ResponseCache } from '../../http/response-cache.ts';
 import { inTransaction } from '../changes/unit-of-work.ts';
 import { idempotencyKeyOf, runIdempotent } from '../idempotency/idempotent.ts';
 import { mediaUrlFor } from '../users/media-url.ts';
@@ -14,7 +16,8 @@ import { authorizeTripRead, roleIn } from './access.ts';
 import { createTrip } from './create-trip.ts';
 import { deleteTrip } from './delete-trip.ts';
 import { presentTrip, type TripView } from './presenter.ts';
-import { listTripsForUser, loadTripGraph } from './queries.ts';
+import { can } from './policy.ts';
+import { listTripsForUser, loadTripGraph, tripFingerprint } from './queries.ts';
 import { CreateTripBody, PatchTripBody, PutTripBody, Trip, TripListQuery, TripParams } from './schemas.ts';
 import { updateTrip } from './update-trip.ts';
 
@@ -40,9 +43,14 @@ export async function presentTripFor(
   return presentTrip(trip, role, graph, mediaUrlFor(request, request.server.ctx));
 }
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+// Serialized trip objects per trip, role and base URL: ~4–8 KB each (a trip of 5 members).
+const DETAIL_CACHE_BYTES = 8 * 1024 * 1024;
+
 /** Trips: list (filters, ordering, pages), create, read, update, delete. */
 export const tripRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { ctx } = app;
+  const detailCache = new ResponseCache<{ body: string; version: number }>(DETAIL_CACHE_BYTES);
 
   app.get(
     '/trips/',
@@ -115,12 +123,30 @@ export const tripRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { trip, role, graph } = await authorizeTripRead(ctx.db, {
-        tripId: request.params.id,
-        userId: currentUser(request).id,
-      });
-      setEtag(reply, trip.version);
-      return presentTrip(trip, role, graph, mediaUrlFor(request, ctx));
+      const tripId = request.params.id;
+      const userId = currentUser(request).id;
+      // One small statement authorizes and tells whether the kept answer is still the trip as it
+      // is; only when it is not are the rows read and presented (see http/response-cache.ts).
+      const probe = await tripFingerprint(ctx.db, tripId, userId);
+      if (!probe) throw notFound('Trip not found.');
+      if (!can(probe.role, 'trip.read')) throw permissionDenied();
+      // Avatar URLs are absolute as this client reaches the server, so the base is part of the key.
+      const key = `${tripId}|${probe.role}|${absoluteBase(request)}`;
+      const fresh = async () => {
+        const { trip, role, graph } = await authorizeTripRead(ctx.db, { tripId, userId });
+        // The route's own response serializer: the same text a returned object would become.
+        const body = reply.serialize(presentTrip(trip, role, graph, mediaUrlFor(request, ctx))) as string;
+        const answer = { body, version: trip.version };
+        // Kept only if nothing changed between the probe and the read, so the text is the rows
+        // the fingerprint describes.
+        if ((await tripFingerprint(ctx.db, tripId, userId))?.fingerprint === probe.fingerprint)
+          detailCache.set(key, probe.fingerprint, answer);
+        return answer;
+      };
+      const answer = detailCache.get(key, probe.fingerprint) ?? (await fresh());
+      setEtag(reply, answer.version);
+      // Already JSON: sent as it is (a string with a content type is not serialized again).
+      return reply.type(JSON_TYPE).send(answer.body as unknown as TripView);
     },
   );
 
