@@ -381,6 +381,56 @@ describe('GET itineraries/ (list)', () => {
   });
 });
 
+describe('GET itineraries/ (a kept answer)', () => {
+  it('a repeated list answers the days as they are now: item edits, moves, deletes, new days', async () => {
+    // The list keeps its serialized page and checks it against a fingerprint of the rows on every
+    // read (http/response-cache.ts): each change below must show in the very next read.
+    const { owner, trip } = await ownerWithTrip();
+    const viewer = await createUser(app);
+    await addMember(trip.id, viewer, 'viewer');
+    const day = await dayOk(owner, trip.id, '2030-06-02');
+    const first = await itemOk(owner, day.id, { title: 'Museum' });
+    await itemOk(owner, day.id, { title: 'Lunch' });
+    const list = async (query = '') => {
+      const response = await call(app, 'GET', `${DAYS}?trip_id=${trip.id}${query}`, { token: viewer.access });
+      assert.equal(response.status, 200, response.text);
+      return response;
+    };
+    const titles = async () => (await list()).body.results[0].items.map((i: { title: string }) => i.title);
+    const before = await list();
+    assert.equal((await list()).text, before.text, 'unchanged rows: the same answer');
+
+    const edited = await call(app, 'PATCH', `${DAYS}items/${first.id}/`, {
+      token: owner.access,
+      body: { title: 'Museum at 10' },
+    });
+    assert.equal(edited.status, 200, edited.text);
+    assert.deepEqual(await titles(), ['Museum at 10', 'Lunch']);
+
+    await db
+      .update(itineraryItems)
+      .set({ title: 'Changed underneath' })
+      .where(eq(itineraryItems.id, first.id));
+    assert.deepEqual(await titles(), ['Changed underneath', 'Lunch']);
+
+    const removed = await call(app, 'DELETE', `${DAYS}items/${first.id}/`, { token: owner.access });
+    assert.equal(removed.status, 204, removed.text);
+    assert.deepEqual(await titles(), ['Lunch']);
+
+    // A full page (page_size 1) keeps its rows while a later day is added: only the count moves.
+    assert.equal((await list('&page_size=1')).body.count, 1);
+    await dayOk(owner, trip.id, '2030-06-05');
+    const full = await list('&page_size=1');
+    assert.equal(full.body.results[0].id, day.id);
+    assert.equal(full.body.count, 2);
+    assert.notEqual(full.body.next, null);
+
+    // Access is checked on every read, kept answer or not.
+    await db.delete(tripMembers).where(eq(tripMembers.userId, viewer.id));
+    assertEnvelope(await call(app, 'GET', `${DAYS}?trip_id=${trip.id}`, { token: viewer.access }), 404);
+  });
+});
+
 describe('itineraries/{id}/', () => {
   it('GET returns the day with its items in order and an ETag', async () => {
     const { owner, trip } = await ownerWithTrip();

@@ -191,6 +191,79 @@ describe('list trips', () => {
     assert.match(page2.body.previous, /page=1/);
   });
 
+  it('a repeated list answers the trips as they are now: edits, people, joins, leaves and counts', async () => {
+    // The plain list keeps its serialized page and checks it against a fingerprint of the rows on
+    // every read (http/response-cache.ts): each change below must show in the very next read.
+    const me = await createUser(app);
+    const friend = await createUser(app);
+    const first = await createTrip(me, { title: 'First' });
+    await createTrip(me, { title: 'Second' });
+    await addMember(first.id, friend, 'viewer');
+    const list = async (query = '') => {
+      const response = await call(app, 'GET', `/api/v1/trips/${query}`, { token: me.access });
+      assert.equal(response.status, 200, response.text);
+      return response;
+    };
+    const before = await list();
+    assert.equal((await list()).text, before.text, 'unchanged rows: the same answer');
+    assert.equal(before.body.count, 2);
+    const fullPage = await list('?page_size=1&page=2'); // a full page: the count comes from a count
+    assert.equal(fullPage.body.count, 2);
+    assert.equal(fullPage.body.results[0].title, 'First');
+
+    const patched = await call(app, 'PATCH', `/api/v1/trips/${first.id}/`, {
+      token: me.access,
+      body: { title: 'First, renamed' },
+    });
+    assert.equal(patched.status, 200, patched.text);
+    assert.deepEqual(
+      (await list()).body.results.map((t: { title: string }) => t.title),
+      ['Second', 'First, renamed'],
+    );
+
+    // A collaborator's profile (only the membership join names them).
+    const renamed = await call(app, 'PATCH', '/api/v1/users/me/', {
+      token: friend.access,
+      body: { first_name: 'Renamed' },
+    });
+    assert.equal(renamed.status, 200, renamed.text);
+    const people = (await list()).body.results[1].collaborators.map(
+      (c: { user: { profile: { first_name: string } } }) => c.user.profile.first_name,
+    );
+    assert.ok(people.includes('Renamed'), JSON.stringify(people));
+
+    // Joining someone else's trip: a new first row, and the full page's count moves.
+    const oldestFirst = '?ordering=created_at&page_size=1'; // a full page the join leaves as it is
+    assert.equal((await list(oldestFirst)).body.count, 2);
+    const theirs = await createTrip(friend, { title: 'Theirs' });
+    await addMember(theirs.id, me, 'editor');
+    const joined = await list();
+    assert.equal(joined.body.count, 3);
+    assert.equal(joined.body.results[0].title, 'Theirs');
+    assert.equal(joined.body.results[0].user_role, 'editor');
+    const oldestAfter = await list(oldestFirst);
+    assert.equal(oldestAfter.body.results[0].title, 'First, renamed');
+    assert.equal(oldestAfter.body.count, 3, 'the same rows, another count');
+    const fullAfter = await list('?page_size=1&page=2');
+    assert.equal(fullAfter.body.count, 3);
+    assert.equal(fullAfter.body.results[0].title, 'Second');
+    assert.notEqual(fullAfter.body.next, null);
+
+    // My role changed, then leaving: both show at once.
+    await db
+      .update(tripMembers)
+      .set({ role: 'viewer' })
+      .where(and(eq(tripMembers.tripId, theirs.id), eq(tripMembers.userId, me.id)));
+    assert.equal((await list()).body.results[0].user_role, 'viewer');
+    await db.delete(tripMembers).where(and(eq(tripMembers.tripId, theirs.id), eq(tripMembers.userId, me.id)));
+    const left = await list();
+    assert.equal(left.body.count, 2);
+    assert.deepEqual(
+      left.body.results.map((t: { title: string }) => t.title),
+      ['Second', 'First, renamed'],
+    );
+  });
+
   it('rejects unknown ordering and status values; clamps page_size to 100', async () => {
     const me = await createUser(app);
     const bad = await call(app, 'GET', '/api/v1/trips/?ordering=price', { token: me.access });

@@ -1,3 +1,5 @@
+import type { FastifyReply } from 'fastify';
+
 /**
  * Serialized answers of hot reads, each kept with the fingerprint of the rows it was made from.
  *
@@ -52,4 +54,12 @@ export class ResponseCache<T extends { body: string }> {
   get bytes(): number {
     return this.#bytes;
   }
+}
+
+/**
+ * Sends text that is already the route's JSON (its own response serializer made it): Fastify sends
+ * a string that has a content type as it is, without serializing it again.
+ */
+export function sendSerialized(reply: FastifyReply, body: string): void {
+  void reply.type('application/json; charset=utf-8').send(body);
 }

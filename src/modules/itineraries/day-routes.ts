@@ -1,21 +1,24 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Db, Tx } from '../../db/index.ts';
 import type { ItineraryRow } from '../../db/schema/index.ts';
 import { currentUser } from '../../http/authenticate.ts';
 import { toDate } from '../../http/dates.ts';
 import { errorResponses } from '../../http/envelope.ts';
-import { fieldError } from '../../http/errors.ts';
+import { fieldError, notFound, permissionDenied } from '../../http/errors.ts';
 import { expectedVersion, setEtag } from '../../http/etag.ts';
-import { Page, paginate, pageWindow } from '../../http/pagination.ts';
+import { absoluteBase, Page, paginate, pageWindow } from '../../http/pagination.ts';
+import { ResponseCache, sendSerialized } from '../../http/response-cache.ts';
 import { inTransaction } from '../changes/unit-of-work.ts';
 import { idempotencyKeyOf, runIdempotent } from '../idempotency/idempotent.ts';
 import { authorizeTrip } from '../trips/access.ts';
+import { can } from '../trips/policy.ts';
 import { authorizeDay } from './access.ts';
 import { createDay } from './create-day.ts';
 import { deleteDay } from './delete-day.ts';
 import { presentDay, type DayView } from './presenter.ts';
-import { itemsByDay, itemsOfDay, listDays } from './queries.ts';
+import { daysFingerprint, itemsByDay, itemsOfDay, listDays } from './queries.ts';
 import {
   CreateDayBody,
   Day,
@@ -29,6 +32,8 @@ import {
 import { updateDay } from './update-day.ts';
 
 const tags = ['itineraries'];
+// Serialized pages of days with their items, per URL: ~15 KB for 5 days of 5 items.
+const DAY_LIST_CACHE_BYTES = 4 * 1024 * 1024;
 const security = [{ bearerAuth: [] }];
 
 /** Presents one day with its items (one query). */
@@ -48,6 +53,7 @@ function tripOfQuery(query: DayListQuery): string {
 /** Itinerary days: list by trip, create, read, update, delete. */
 export const dayRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { ctx } = app;
+  const dayListCache = new ResponseCache<{ body: string }>(DAY_LIST_CACHE_BYTES);
 
   app.get(
     '/itineraries/',
@@ -61,20 +67,40 @@ export const dayRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Page(Day), ...errorResponses(400, 401, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const userId = currentUser(request).id;
       const tripId = tripOfQuery(request.query);
       const date = request.query.date ? toDate(request.query.date, 'date') : null;
-      await authorizeTrip(ctx.db, { tripId, userId, action: 'itinerary.read' });
       const window = pageWindow(request.query);
       // Fixed cost whatever the size: the count, the page of days, all their items at once.
-      const { total, rows } = await listDays(ctx.db, { tripId, date, window });
-      const items = await itemsByDay(
-        ctx.db,
-        rows.map((d) => d.id),
-      );
-      const results = rows.map((day) => presentDay(day, items.get(day.id) ?? []));
-      return paginate(request, window, total, results);
+      const present = async () => {
+        const { total, rows } = await listDays(ctx.db, { tripId, date, window });
+        const items = await itemsByDay(
+          ctx.db,
+          rows.map((d) => d.id),
+        );
+        const results = rows.map((day) => presentDay(day, items.get(day.id) ?? []));
+        return reply.serialize(paginate(request, window, total, results)) as string;
+      };
+      if (date) {
+        await authorizeTrip(ctx.db, { tripId, userId, action: 'itinerary.read' });
+        sendSerialized(reply as FastifyReply, await present());
+        return reply;
+      }
+      // Every day of the trip (what clients poll): kept per URL (page links are absolute) and
+      // checked on each read against a fingerprint that also authorizes (http/response-cache.ts).
+      const probe = await daysFingerprint(ctx.db, { tripId, userId, window });
+      if (!probe) throw notFound('Trip not found.');
+      if (!can(probe.role, 'itinerary.read')) throw permissionDenied();
+      const key = `${tripId}|${absoluteBase(request)}${request.url}`;
+      let body = dayListCache.get(key, probe.fingerprint)?.body;
+      if (body === undefined) {
+        body = await present();
+        if ((await daysFingerprint(ctx.db, { tripId, userId, window }))?.fingerprint === probe.fingerprint)
+          dayListCache.set(key, probe.fingerprint, { body });
+      }
+      sendSerialized(reply as FastifyReply, body);
+      return reply;
     },
   );
 

@@ -5,8 +5,10 @@ import {
   changes,
   itineraries,
   itineraryItems,
+  tripMembers,
   type ItineraryItemRow,
   type ItineraryRow,
+  type Role,
 } from '../../db/schema/index.ts';
 import { totalOf, type PageWindow } from '../../http/pagination.ts';
 import type { EntityName } from '../changes/record-change.ts';
@@ -163,4 +165,55 @@ export async function creatorOf(tx: Tx, entity: EntityName, id: string): Promise
     .where(and(eq(changes.entity, entity), eq(changes.entityId, id), eq(changes.op, 'insert')))
     .limit(1);
   return row?.actorId ?? null;
+}
+
+/**
+ * The caller's role in the trip and a fingerprint of everything a page of its days (no `date`
+ * filter) is presented from, by row versions as in trips' tripFingerprint: the page's days (same
+ * order, limit and offset as `days_page`), their items, and, whenever the page is full or empty
+ * (when listDays counts), the number of the trip's days. Undefined for a non-member. See
+ * http/response-cache.ts.
+ */
+export async function daysFingerprint(
+  db: Db | Tx,
+  props: { tripId: string; userId: string; window: PageWindow },
+): Promise<{ role: Role; fingerprint: string } | undefined> {
+  const [row] = await prepared(db, 'days_fingerprint', (db) => {
+    const page = db.$with('page').as(
+      db
+        .select({
+          id: sql<string>`${itineraries.id}`.as('id'),
+          version: sql<string>`${itineraries}.xmin::text || ${itineraries}.ctid::text`.as('version'),
+        })
+        .from(itineraries)
+        .where(eq(itineraries.tripId, sql.placeholder('tripId')))
+        .orderBy(asc(itineraries.date), asc(itineraries.id))
+        .limit(sql.placeholder('limit'))
+        .offset(sql.placeholder('offset')),
+    );
+    return db
+      .with(page)
+      .select({
+        role: tripMembers.role,
+        fingerprint: sql<string>`(select coalesce(string_agg(page.version, ',' order by page.version), '') from page)
+          || '|' || (select coalesce(string_agg(it.xmin::text || it.ctid::text, ',' order by it.id), '')
+              from itinerary_items it where it.itinerary_id in (select id from page))
+          || '|' || case when (select count(*) from page) between 1 and ${sql.placeholder('limit')} - 1 then ''
+              else (select count(*) from itineraries d where d.trip_id = ${sql.placeholder('tripId')})::text end`,
+      })
+      .from(tripMembers)
+      .where(
+        and(
+          eq(tripMembers.tripId, sql.placeholder('tripId')),
+          eq(tripMembers.userId, sql.placeholder('userId')),
+        ),
+      )
+      .limit(1);
+  }).execute({
+    tripId: props.tripId,
+    userId: props.userId,
+    limit: props.window.limit,
+    offset: props.window.offset,
+  });
+  return row;
 }

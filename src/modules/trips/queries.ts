@@ -101,6 +101,25 @@ type Bound = number | Placeholder;
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/** ORDER BY for a trip list ordering (`title`, `-created_at`, …), total so pages never overlap. */
+function tripOrder(ordering: string): SQL[] {
+  const descending = ordering.startsWith('-');
+  const column = {
+    created_at: trips.createdAt,
+    start_date: trips.startDate,
+    title: trips.title,
+    updated_at: trips.updatedAt,
+  }[ordering.replace(/^-/, '') as 'created_at'];
+  // Nulls (trips without dates) sort last either way; the id makes the order total, so pages never overlap.
+  // Said only for a nullable column: `nulls last` on a NOT NULL one stops PostgreSQL from reading
+  // trips_created_idx backwards, so the newest-first page sorted every trip the user has instead
+  // of stopping after `limit` (10 ms instead of 0.1 ms at 10,000 trips).
+  const nulls = column.notNull ? sql`` : sql` nulls last`;
+  return descending
+    ? [sql`${column} desc${nulls}`, desc(trips.id)]
+    : [sql`${column} asc${nulls}`, asc(trips.id)];
+}
+
 /** The caller's trips matching the filters: a page query, and a count when the page cannot tell (keyed by the member index). */
 export async function listTripsForUser(
   db: Db,
@@ -116,21 +135,7 @@ export async function listTripsForUser(
   }
   const where = and(...conditions);
   const ordering = query.ordering ?? '-created_at';
-  const descending = ordering.startsWith('-');
-  const column = {
-    created_at: trips.createdAt,
-    start_date: trips.startDate,
-    title: trips.title,
-    updated_at: trips.updatedAt,
-  }[ordering.replace(/^-/, '') as 'created_at'];
-  // Nulls (trips without dates) sort last either way; the id makes the order total, so pages never overlap.
-  // Said only for a nullable column: `nulls last` on a NOT NULL one stops PostgreSQL from reading
-  // trips_created_idx backwards, so the newest-first page sorted every trip the user has instead
-  // of stopping after `limit` (10 ms instead of 0.1 ms at 10,000 trips).
-  const nulls = column.notNull ? sql`` : sql` nulls last`;
-  const order = descending
-    ? [sql`${column} desc${nulls}`, desc(trips.id)]
-    : [sql`${column} asc${nulls}`, asc(trips.id)];
+  const order = tripOrder(ordering);
 
   // The common case (no filters) as prepared statements, one per ordering; filtered lists vary
   // in shape and are built per request.
@@ -209,4 +214,52 @@ export async function tripFingerprint(
       .limit(1),
   ).execute({ tripId, userId });
   return row;
+}
+
+/**
+ * A fingerprint of everything an unfiltered page of the caller's trip list is presented from, by
+ * row versions as in tripFingerprint: the page's trips and the caller's memberships (the same
+ * ordering, limit and offset as the page query), their members and users, creators and inviters,
+ * and, whenever the page is full or empty (when listTripsForUser counts), the number of the
+ * caller's memberships. See http/response-cache.ts.
+ */
+export async function tripListFingerprint(
+  db: Db | Tx,
+  userId: string,
+  ordering: string,
+  window: PageWindow,
+): Promise<string> {
+  const [row] = await prepared(db, `trip_list_fingerprint_${ordering.replace('-', 'desc_')}`, (db) => {
+    const page = db.$with('page').as(
+      db
+        .select({
+          id: sql<string>`${trips.id}`.as('id'),
+          creatorId: sql<string | null>`${trips.creatorId}`.as('creator_id'),
+          version:
+            sql<string>`${trips}.xmin::text || ${trips}.ctid::text || ${tripMembers}.xmin::text || ${tripMembers}.ctid::text`.as(
+              'version',
+            ),
+        })
+        .from(tripMembers)
+        .innerJoin(trips, eq(trips.id, tripMembers.tripId))
+        .where(eq(tripMembers.userId, sql.placeholder('userId')))
+        .orderBy(...tripOrder(ordering))
+        .limit(sql.placeholder('limit'))
+        .offset(sql.placeholder('offset')),
+    );
+    return db
+      .with(page)
+      .select({
+        fingerprint: sql<string>`coalesce(string_agg(page.version, ',' order by page.version), '')
+          || '|' || (select coalesce(string_agg(m.xmin::text || m.ctid::text || u.xmin::text || u.ctid::text, ',' order by m.id), '')
+              from trip_members m join users u on u.id = m.user_id where m.trip_id in (select id from page))
+          || '|' || (select coalesce(string_agg(x.xmin::text || x.ctid::text, ',' order by x.id), '')
+              from users x where x.id in (select creator_id from page
+                union select i.invited_by_id from trip_members i where i.trip_id in (select id from page)))
+          || '|' || case when count(*) > 0 and count(*) < ${sql.placeholder('limit')} then ''
+              else (select count(*) from trip_members c where c.user_id = ${sql.placeholder('userId')})::text end`,
+      })
+      .from(page);
+  }).execute({ userId, limit: window.limit, offset: window.offset });
+  return row?.fingerprint ?? '';
 }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db, Tx } from '../../db/index.ts';
 import type { Role, TripRow } from '../../db/schema/index.ts';
 import { currentUser } from '../../http/authenticate.ts';
@@ -8,7 +8,7 @@ import { errorResponses } from '../../http/envelope.ts';
 import { expectedVersion, setEtag } from '../../http/etag.ts';
 import { notFound, permissionDenied } from '../../http/errors.ts';
 import { absoluteBase, Page, paginate, pageWindow } from '../../http/pagination.ts';
-import { ResponseCache } from '../../http/response-cache.ts';
+import { ResponseCache, sendSerialized } from '../../http/response-cache.ts';
 import { inTransaction } from '../changes/unit-of-work.ts';
 import { idempotencyKeyOf, runIdempotent } from '../idempotency/idempotent.ts';
 import { mediaUrlFor } from '../users/media-url.ts';
@@ -17,7 +17,7 @@ import { createTrip } from './create-trip.ts';
 import { deleteTrip } from './delete-trip.ts';
 import { presentTrip, type TripView } from './presenter.ts';
 import { can } from './policy.ts';
-import { listTripsForUser, loadTripGraph, tripFingerprint } from './queries.ts';
+import { listTripsForUser, loadTripGraph, tripFingerprint, tripListFingerprint } from './queries.ts';
 import { CreateTripBody, PatchTripBody, PutTripBody, Trip, TripListQuery, TripParams } from './schemas.ts';
 import { updateTrip } from './update-trip.ts';
 
@@ -43,14 +43,16 @@ export async function presentTripFor(
   return presentTrip(trip, role, graph, mediaUrlFor(request, request.server.ctx));
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8';
 // Serialized trip objects per trip, role and base URL: ~4–8 KB each (a trip of 5 members).
-const DETAIL_CACHE_BYTES = 8 * 1024 * 1024;
+const DETAIL_CACHE_BYTES = 4 * 1024 * 1024;
+// Serialized first pages of trip lists, per caller and URL: ~80 KB for 12 trips of 5 members.
+const LIST_CACHE_BYTES = 8 * 1024 * 1024;
 
 /** Trips: list (filters, ordering, pages), create, read, update, delete. */
 export const tripRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { ctx } = app;
   const detailCache = new ResponseCache<{ body: string; version: number }>(DETAIL_CACHE_BYTES);
+  const listCache = new ResponseCache<{ body: string }>(LIST_CACHE_BYTES);
 
   app.get(
     '/trips/',
@@ -63,21 +65,36 @@ export const tripRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Page(Type.Ref(Trip)), ...errorResponses(400, 401) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const user = currentUser(request);
       const window = pageWindow(request.query);
-      const { total, rows } = await listTripsForUser(ctx.db, user.id, request.query, window);
-      const graph = await loadTripGraph(
-        ctx.db,
-        rows.map((r) => r.trip),
-      );
-      const mediaUrl = mediaUrlFor(request, ctx);
-      return paginate(
-        request,
-        window,
-        total,
-        rows.map((r) => presentTrip(r.trip, r.role, graph, mediaUrl)),
-      );
+      const present = async () => {
+        const { total, rows } = await listTripsForUser(ctx.db, user.id, request.query, window);
+        const graph = await loadTripGraph(
+          ctx.db,
+          rows.map((r) => r.trip),
+        );
+        const mediaUrl = mediaUrlFor(request, ctx);
+        const results = rows.map((r) => presentTrip(r.trip, r.role, graph, mediaUrl));
+        return reply.serialize(paginate(request, window, total, results)) as string;
+      };
+      // Filtered lists vary too much to be worth keeping; the plain list (what clients poll) is kept
+      // per caller and URL (its page links are absolute) and checked like trip detail's.
+      if (request.query.status || request.query.search) {
+        sendSerialized(reply as FastifyReply, await present());
+        return reply;
+      }
+      const ordering = request.query.ordering ?? '-created_at';
+      const fingerprint = await tripListFingerprint(ctx.db, user.id, ordering, window);
+      const key = `${user.id}|${absoluteBase(request)}${request.url}`;
+      let body = listCache.get(key, fingerprint)?.body;
+      if (body === undefined) {
+        body = await present();
+        if ((await tripListFingerprint(ctx.db, user.id, ordering, window)) === fingerprint)
+          listCache.set(key, fingerprint, { body });
+      }
+      sendSerialized(reply as FastifyReply, body);
+      return reply;
     },
   );
 
@@ -145,8 +162,8 @@ export const tripRoutes: FastifyPluginAsyncTypebox = async (app) => {
       };
       const answer = detailCache.get(key, probe.fingerprint) ?? (await fresh());
       setEtag(reply, answer.version);
-      // Already JSON: sent as it is (a string with a content type is not serialized again).
-      return reply.type(JSON_TYPE).send(answer.body as unknown as TripView);
+      sendSerialized(reply as FastifyReply, answer.body);
+      return reply;
     },
   );
 
