@@ -65,4 +65,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # The same command as `npm run start:prod` (test/deploy-files.test.ts keeps them equal); its
 # options are explained in docs/production.md, "Memory".
 STOPSIGNAL SIGTERM
-CMD ["node", "--max-old-space-size=256", "dist/main.js"]
+CMD ["node", "--max-old-space-size=256", "--max-semi-space-size=8", "dist/main.js"]

@@ -122,6 +122,29 @@ describe('dynamic response compression', () => {
     assert.deepEqual(JSON.parse(zlib.brotliDecompressSync(br.rawPayload).toString()), plain.json());
     const gz = await list('gzip');
     assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.deepEqual(JSON.parse(zlib.gunzipSync(gz.rawPayload).toString()), plain.json());
+
+    // A kept answer keeps its compressed forms (http/response-cache.ts), and a change replaces
+    // them with the rest of the answer: the next compressed read shows it, in either encoding.
+    const again = await list('br');
+    assert.deepEqual(again.rawPayload, br.rawPayload, 'a kept answer reads back the same bytes');
+    const first = plain.json().results[0];
+    const renamed = await call(api, 'PATCH', `/api/v1/trips/${first.id}/`, {
+      token: user.access,
+      body: { title: 'Renamed after compression' },
+    });
+    assert.equal(renamed.status, 200, renamed.text);
+    for (const [encoding, decode] of [
+      ['br', zlib.brotliDecompressSync],
+      ['gzip', zlib.gunzipSync],
+    ] as const) {
+      const after = await list(encoding);
+      assert.equal(after.headers['content-encoding'], encoding);
+      const titles = JSON.parse(decode(after.rawPayload).toString()).results.map(
+        (t: { title: string }) => t.title,
+      );
+      assert.equal(titles[0], 'Renamed after compression', encoding);
+    }
 
     const small = await api.inject({ url: '/health/live', headers: { 'accept-encoding': 'br' } });
     assert.equal(small.headers['content-encoding'], undefined, 'under 1 KiB');

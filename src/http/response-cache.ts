@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { sendingKept, type KeptAnswer } from './compression.ts';
 
 /**
  * Serialized answers of hot reads, each kept with the fingerprint of the rows it was made from.
@@ -10,9 +11,10 @@ import type { FastifyReply } from 'fastify';
  * server's own work: reading every row, mapping, presenting and serializing them (most of a read's
  * CPU; the fingerprint is computed by PostgreSQL and comes back as one short string).
  *
- * Bounded by the bytes of text it holds; the least recently used answers go first.
+ * Bounded by the characters of text it holds (each answer's compressed forms, kept with it by the
+ * compression hook, add about a tenth); the least recently used answers go first.
  */
-export class ResponseCache<T extends { body: string }> {
+export class ResponseCache<T extends KeptAnswer> {
   readonly #entries = new Map<string, { fingerprint: string; value: T }>();
   #bytes = 0;
 
@@ -56,10 +58,17 @@ export class ResponseCache<T extends { body: string }> {
   }
 }
 
+/** An answer to keep: the serialized text, and no encoded form yet. */
+export function keptAnswer<T extends object>(body: string, extra: T): KeptAnswer & T {
+  return { ...extra, body, encoded: {} };
+}
+
 /**
  * Sends text that is already the route's JSON (its own response serializer made it): Fastify sends
- * a string that has a content type as it is, without serializing it again.
+ * a string that has a content type as it is, without serializing it again. The compression hook
+ * reuses (and keeps) the answer's encoded forms.
  */
-export function sendSerialized(reply: FastifyReply, body: string): void {
-  void reply.type('application/json; charset=utf-8').send(body);
+export function sendSerialized(reply: FastifyReply, answer: KeptAnswer): void {
+  sendingKept(reply, answer);
+  void reply.type('application/json; charset=utf-8').send(answer.body);
 }

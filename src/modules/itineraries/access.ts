@@ -1,38 +1,55 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/index.ts';
 import { prepared } from '../../db/prepared.ts';
 import {
   itineraries,
+  tripMembers,
   trips,
   type ItineraryItemRow,
   type ItineraryRow,
   type Role,
   type TripRow,
 } from '../../db/schema/index.ts';
-import { notFound } from '../../http/errors.ts';
+import { notFound, permissionDenied } from '../../http/errors.ts';
 import { authorizeTrip } from '../trips/access.ts';
-import { findDay, findItem, lockDays } from './queries.ts';
+import { can } from '../trips/policy.ts';
+import { findItem, lockDays } from './queries.ts';
 
 type Action = 'itinerary.read' | 'itinerary.write';
 type TripStrength = 'share' | 'key share';
 
 /**
  * A day and the caller's role in its trip: 404 for a missing day or a non-member, 403 for a low role.
- * `lockTrip` takes that lock on the trip row in the same statement (see lockTrip below).
+ * One statement reads the day, its trip and the caller's membership; `lockTrip` takes that lock on
+ * the trip row in it (see lockTrip below). The membership is an outer join, so a missing day and a
+ * stranger's request stay told apart (both 404, with their own messages, as before).
  */
 export async function authorizeDay(
   db: Db | Tx,
   props: { dayId: string; userId: string; action: Action; lockTrip?: TripStrength },
 ): Promise<{ day: ItineraryRow; trip: TripRow; role: Role }> {
-  const day = await findDay(db, props.dayId);
-  if (!day) throw notFound('Itinerary not found.');
-  const { trip, role } = await authorizeTrip(db, {
-    tripId: day.tripId,
-    userId: props.userId,
-    action: props.action,
-    lock: props.lockTrip,
-  });
-  return { day, trip, role };
+  const lock = props.lockTrip ?? null;
+  const [row] = await prepared(
+    db,
+    lock ? `authorize_day_for_${lock.replace(' ', '_')}` : 'authorize_day',
+    (db) => {
+      const select = db
+        .select({ day: itineraries, trip: trips, role: tripMembers.role })
+        .from(itineraries)
+        .innerJoin(trips, eq(trips.id, itineraries.tripId))
+        .leftJoin(
+          tripMembers,
+          and(eq(tripMembers.tripId, trips.id), eq(tripMembers.userId, sql.placeholder('userId'))),
+        )
+        .where(eq(itineraries.id, sql.placeholder('dayId')))
+        .limit(1);
+      return lock ? select.for(lock, { of: trips }) : select;
+    },
+  ).execute({ dayId: props.dayId, userId: props.userId });
+  if (!row) throw notFound('Itinerary not found.');
+  if (!row.role) throw notFound('Trip not found.');
+  if (!can(row.role, props.action)) throw permissionDenied();
+  return { day: row.day, trip: row.trip, role: row.role };
 }
 
 /** An item and the caller's role in its trip, with the same 404/403 rules (and `lockTrip`) as days. */

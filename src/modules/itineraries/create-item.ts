@@ -1,8 +1,9 @@
+import { sql } from 'drizzle-orm';
 import { itineraryItems, type ItineraryItemRow } from '../../db/schema/index.ts';
 import { conflict } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
 import { authorizeDay, lockDay } from './access.ts';
-import { countItems, creatorOf, findItem } from './queries.ts';
+import { creatorOf, findItem } from './queries.ts';
 import { itemTimes, itemTitle } from './rules.ts';
 import type { CreateItemBody } from './schemas.ts';
 
@@ -25,7 +26,9 @@ export async function createItem(
   const title = itemTitle(input.title);
   const { startTime, endTime } = itemTimes(input);
   const day = await lockDay(unit.tx, props.dayId);
-  const position = await countItems(unit.tx, day.id);
+  // The position is counted by the insert itself: a statement after the lock, so it sees every
+  // item committed before the lock was granted (one round trip fewer than counting first).
+  const position = sql<number>`(select count(*)::integer from ${itineraryItems} where ${itineraryItems.itineraryId} = ${day.id})`;
   const [item] = await unit.tx
     .insert(itineraryItems)
     .values({

@@ -9,7 +9,8 @@ import { errorResponses } from '../../http/envelope.ts';
 import { fieldError, notFound, permissionDenied } from '../../http/errors.ts';
 import { expectedVersion, setEtag } from '../../http/etag.ts';
 import { absoluteBase, Page, paginate, pageWindow } from '../../http/pagination.ts';
-import { ResponseCache, sendSerialized } from '../../http/response-cache.ts';
+import type { KeptAnswer } from '../../http/compression.ts';
+import { keptAnswer, ResponseCache, sendSerialized } from '../../http/response-cache.ts';
 import { inTransaction } from '../changes/unit-of-work.ts';
 import { idempotencyKeyOf, runIdempotent } from '../idempotency/idempotent.ts';
 import { authorizeTrip } from '../trips/access.ts';
@@ -53,7 +54,7 @@ function tripOfQuery(query: DayListQuery): string {
 /** Itinerary days: list by trip, create, read, update, delete. */
 export const dayRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { ctx } = app;
-  const dayListCache = new ResponseCache<{ body: string }>(DAY_LIST_CACHE_BYTES);
+  const dayListCache = new ResponseCache<KeptAnswer>(DAY_LIST_CACHE_BYTES);
 
   app.get(
     '/itineraries/',
@@ -80,7 +81,7 @@ export const dayRoutes: FastifyPluginAsyncTypebox = async (app) => {
           rows.map((d) => d.id),
         );
         const results = rows.map((day) => presentDay(day, items.get(day.id) ?? []));
-        return reply.serialize(paginate(request, window, total, results)) as string;
+        return keptAnswer(reply.serialize(paginate(request, window, total, results)) as string, {});
       };
       if (date) {
         await authorizeTrip(ctx.db, { tripId, userId, action: 'itinerary.read' });
@@ -93,13 +94,13 @@ export const dayRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!probe) throw notFound('Trip not found.');
       if (!can(probe.role, 'itinerary.read')) throw permissionDenied();
       const key = `${tripId}|${absoluteBase(request)}${request.url}`;
-      let body = dayListCache.get(key, probe.fingerprint)?.body;
-      if (body === undefined) {
-        body = await present();
+      let answer = dayListCache.get(key, probe.fingerprint);
+      if (!answer) {
+        answer = await present();
         if ((await daysFingerprint(ctx.db, { tripId, userId, window }))?.fingerprint === probe.fingerprint)
-          dayListCache.set(key, probe.fingerprint, { body });
+          dayListCache.set(key, probe.fingerprint, answer);
       }
-      sendSerialized(reply as FastifyReply, body);
+      sendSerialized(reply as FastifyReply, answer);
       return reply;
     },
   );

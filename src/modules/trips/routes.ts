@@ -8,7 +8,8 @@ import { errorResponses } from '../../http/envelope.ts';
 import { expectedVersion, setEtag } from '../../http/etag.ts';
 import { notFound, permissionDenied } from '../../http/errors.ts';
 import { absoluteBase, Page, paginate, pageWindow } from '../../http/pagination.ts';
-import { ResponseCache, sendSerialized } from '../../http/response-cache.ts';
+import type { KeptAnswer } from '../../http/compression.ts';
+import { keptAnswer, ResponseCache, sendSerialized } from '../../http/response-cache.ts';
 import { inTransaction } from '../changes/unit-of-work.ts';
 import { idempotencyKeyOf, runIdempotent } from '../idempotency/idempotent.ts';
 import { mediaUrlFor } from '../users/media-url.ts';
@@ -51,8 +52,8 @@ const LIST_CACHE_BYTES = 8 * 1024 * 1024;
 /** Trips: list (filters, ordering, pages), create, read, update, delete. */
 export const tripRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { ctx } = app;
-  const detailCache = new ResponseCache<{ body: string; version: number }>(DETAIL_CACHE_BYTES);
-  const listCache = new ResponseCache<{ body: string }>(LIST_CACHE_BYTES);
+  const detailCache = new ResponseCache<KeptAnswer & { version: number }>(DETAIL_CACHE_BYTES);
+  const listCache = new ResponseCache<KeptAnswer>(LIST_CACHE_BYTES);
 
   app.get(
     '/trips/',
@@ -76,7 +77,7 @@ export const tripRoutes: FastifyPluginAsyncTypebox = async (app) => {
         );
         const mediaUrl = mediaUrlFor(request, ctx);
         const results = rows.map((r) => presentTrip(r.trip, r.role, graph, mediaUrl));
-        return reply.serialize(paginate(request, window, total, results)) as string;
+        return keptAnswer(reply.serialize(paginate(request, window, total, results)) as string, {});
       };
       // Filtered lists vary too much to be worth keeping; the plain list (what clients poll) is kept
       // per caller and URL (its page links are absolute) and checked like trip detail's.
@@ -87,13 +88,13 @@ export const tripRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const ordering = request.query.ordering ?? '-created_at';
       const fingerprint = await tripListFingerprint(ctx.db, user.id, ordering, window);
       const key = `${user.id}|${absoluteBase(request)}${request.url}`;
-      let body = listCache.get(key, fingerprint)?.body;
-      if (body === undefined) {
-        body = await present();
+      let answer = listCache.get(key, fingerprint);
+      if (!answer) {
+        answer = await present();
         if ((await tripListFingerprint(ctx.db, user.id, ordering, window)) === fingerprint)
-          listCache.set(key, fingerprint, { body });
+          listCache.set(key, fingerprint, answer);
       }
-      sendSerialized(reply as FastifyReply, body);
+      sendSerialized(reply as FastifyReply, answer);
       return reply;
     },
   );
@@ -153,7 +154,7 @@ export const tripRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const { trip, role, graph } = await authorizeTripRead(ctx.db, { tripId, userId });
         // The route's own response serializer: the same text a returned object would become.
         const body = reply.serialize(presentTrip(trip, role, graph, mediaUrlFor(request, ctx))) as string;
-        const answer = { body, version: trip.version };
+        const answer = keptAnswer(body, { version: trip.version });
         // Kept only if nothing changed between the probe and the read, so the text is the rows
         // the fingerprint describes.
         if ((await tripFingerprint(ctx.db, tripId, userId))?.fingerprint === probe.fingerprint)
@@ -162,7 +163,7 @@ export const tripRoutes: FastifyPluginAsyncTypebox = async (app) => {
       };
       const answer = detailCache.get(key, probe.fingerprint) ?? (await fresh());
       setEtag(reply, answer.version);
-      sendSerialized(reply as FastifyReply, answer.body);
+      sendSerialized(reply as FastifyReply, answer);
       return reply;
     },
   );
