@@ -360,6 +360,23 @@ describe('trip detail, update, delete', () => {
     assert.equal(asViewer.body.user_role, 'viewer');
     assert.ok(!asViewer.body.permissions.includes('trip.update'));
 
+    // An inviter who is not a member (left since): only the membership's invited_by names them.
+    const inviter = await createUser(app);
+    await db
+      .update(tripMembers)
+      .set({ invitedById: inviter.id })
+      .where(and(eq(tripMembers.tripId, trip.id), eq(tripMembers.userId, editor.id)));
+    const invitedBy = async () =>
+      (await read(owner)).body.collaborators.find((c: { user: { id: string } }) => c.user.id === editor.id)
+        .invited_by_user;
+    assert.equal((await invitedBy()).id, inviter.id);
+    const inviterRenamed = await call(app, 'PATCH', '/api/v1/users/me/', {
+      token: inviter.access,
+      body: { first_name: 'Inviter' },
+    });
+    assert.equal(inviterRenamed.status, 200, inviterRenamed.text);
+    assert.equal((await invitedBy()).profile.first_name, 'Inviter');
+
     // Avatars are absolute URLs as the client reached the server: one answer per address.
     await db.update(users).set({ avatarKey: 'avatars/owner.png' }).where(eq(users.id, owner.id));
     const here = (await read(editor)).body.creator.profile.avatar as string;

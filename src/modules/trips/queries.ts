@@ -181,6 +181,16 @@ export async function listTripsForUser(
 }
 
 /**
+ * The versions of the memberships of the trips `tripIs` selects, each with its user's and its
+ * inviter's (one pass over the memberships; a fingerprint part, see tripFingerprint).
+ */
+const membersVersion = (tripIs: SQL) => sql`(select coalesce(string_agg(
+    m.xmin::text || m.ctid::text || u.xmin::text || u.ctid::text || coalesce(inv.xmin::text || inv.ctid::text, ''),
+    ',' order by m.id), '')
+  from trip_members m join users u on u.id = m.user_id left join users inv on inv.id = m.invited_by_id
+  where m.trip_id ${tripIs})`;
+
+/**
  * The caller's role in a trip and a fingerprint of every row its trip object is presented from:
  * the trip, its memberships with their users, and the users it names besides (creator, inviters).
  * Each row counts by its version as PostgreSQL stores it: `xmin` (the transaction that wrote this
@@ -199,11 +209,8 @@ export async function tripFingerprint(
       .select({
         role: tripMembers.role,
         fingerprint: sql<string>`${trips}.xmin::text || ${trips}.ctid::text
-          || (select coalesce(string_agg(m.xmin::text || m.ctid::text || u.xmin::text || u.ctid::text, ',' order by m.id), '')
-              from trip_members m join users u on u.id = m.user_id where m.trip_id = ${trips.id})
-          || '|' || (select coalesce(string_agg(x.xmin::text || x.ctid::text, ',' order by x.id), '')
-              from users x where x.id in (select ${trips.creatorId}
-                union select i.invited_by_id from trip_members i where i.trip_id = ${trips.id}))`,
+          || coalesce((select x.xmin::text || x.ctid::text from users x where x.id = ${trips.creatorId}), '')
+          || '|' || ${membersVersion(sql`= ${trips.id}`)}`,
       })
       .from(trips)
       .innerJoin(
@@ -251,11 +258,9 @@ export async function tripListFingerprint(
       .with(page)
       .select({
         fingerprint: sql<string>`coalesce(string_agg(page.version, ',' order by page.version), '')
-          || '|' || (select coalesce(string_agg(m.xmin::text || m.ctid::text || u.xmin::text || u.ctid::text, ',' order by m.id), '')
-              from trip_members m join users u on u.id = m.user_id where m.trip_id in (select id from page))
           || '|' || (select coalesce(string_agg(x.xmin::text || x.ctid::text, ',' order by x.id), '')
-              from users x where x.id in (select creator_id from page
-                union select i.invited_by_id from trip_members i where i.trip_id in (select id from page)))
+              from users x where x.id in (select creator_id from page))
+          || '|' || ${membersVersion(sql.raw('in (select id from page)'))}
           || '|' || case when count(*) > 0 and count(*) < ${sql.placeholder('limit')} then ''
               else (select count(*) from trip_members c where c.user_id = ${sql.placeholder('userId')})::text end`,
       })
