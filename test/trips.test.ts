@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { and, eq } from 'drizzle-orm';
-import { changes, chatRooms, itineraries, tripMembers, trips, users } from '../src/db/schema/index.ts';
+import {
+  changes,
+  chatRooms,
+  itineraries,
+  memberCounts,
+  tripMembers,
+  trips,
+  users,
+} from '../src/db/schema/index.ts';
 import { buildTestApp, call } from './helpers/app.ts';
 import { testDatabase } from './helpers/database.ts';
 import { createUser, type TestUser } from './helpers/factories.ts';
@@ -262,6 +270,45 @@ describe('list trips', () => {
       left.body.results.map((t: { title: string }) => t.title),
       ['Second', 'First, renamed'],
     );
+  });
+
+  it("keeps each user's membership count (the list's count) through joins, leaves and cascades", async () => {
+    const owner = await createUser(app);
+    const friend = await createUser(app);
+    const created = [];
+    for (const title of ['One', 'Two', 'Three']) created.push(await createTrip(owner, { title }));
+    await addMember(created[0].id, friend, 'viewer');
+    await addMember(created[1].id, friend, 'editor');
+    await addMember(created[2].id, friend, 'editor');
+    const kept = async (user: TestUser) =>
+      (await db.select().from(memberCounts).where(eq(memberCounts.userId, user.id)))[0]?.trips ?? 0;
+    const counted = async (user: TestUser) =>
+      (await db.select().from(tripMembers).where(eq(tripMembers.userId, user.id))).length;
+    const listed = async (user: TestUser) =>
+      (await call(app, 'GET', '/api/v1/trips/?page_size=1', { token: user.access })).body.count;
+    assert.deepEqual([await kept(owner), await kept(friend)], [3, 3]);
+    assert.equal(await listed(friend), 3);
+
+    // A leave, a deleted trip (its memberships go by cascade) and a moved membership.
+    await db
+      .delete(tripMembers)
+      .where(and(eq(tripMembers.tripId, created[0].id), eq(tripMembers.userId, friend.id)));
+    const deleted = await call(app, 'DELETE', `/api/v1/trips/${created[1].id}/`, { token: owner.access });
+    assert.equal(deleted.status, 204, deleted.text);
+    const other = await createUser(app);
+    await db
+      .update(tripMembers)
+      .set({ userId: other.id })
+      .where(and(eq(tripMembers.tripId, created[2].id), eq(tripMembers.userId, friend.id)));
+    for (const user of [owner, friend, other]) assert.equal(await kept(user), await counted(user));
+    assert.deepEqual([await kept(owner), await kept(friend), await kept(other)], [2, 0, 1]);
+    assert.equal(await listed(owner), 2);
+    assert.equal(await listed(friend), 0);
+
+    // A deleted user's memberships go by cascade, and their count row with them.
+    await db.delete(users).where(eq(users.id, other.id));
+    assert.equal((await db.select().from(memberCounts).where(eq(memberCounts.userId, other.id))).length, 0);
+    assert.equal(await kept(owner), await counted(owner));
   });
 
   it('rejects unknown ordering and status values; clamps page_size to 100', async () => {

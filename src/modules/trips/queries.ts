@@ -3,6 +3,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from '../../db/index.ts';
 import { prepared } from '../../db/prepared.ts';
 import {
+  memberCounts,
   tripMembers,
   trips,
   users,
@@ -160,14 +161,14 @@ export async function listTripsForUser(
       ).execute({ userId, limit: window.limit, offset: window.offset })
     : await page(db, where, window.limit, window.offset);
   const total = await totalOf(window, rows.length, async () => {
-    // Without trip filters the memberships alone give the count (the foreign key guarantees the
-    // trip): an index-only scan of (user_id, trip_id) instead of a join over every trip.
+    // Without trip filters the user's membership count is the total: one row, kept by a trigger
+    // (memberCounts), however many trips the user has.
     const [row] = plain
       ? await prepared(db, 'trip_list_count', (db) =>
           db
-            .select({ total: count() })
-            .from(tripMembers)
-            .where(eq(tripMembers.userId, sql.placeholder('userId'))),
+            .select({ total: memberCounts.trips })
+            .from(memberCounts)
+            .where(eq(memberCounts.userId, sql.placeholder('userId'))),
         ).execute({ userId })
       : await db
           .select({ total: count() })
@@ -227,8 +228,7 @@ export async function tripFingerprint(
  * A fingerprint of everything an unfiltered page of the caller's trip list is presented from, by
  * row versions as in tripFingerprint: the page's trips and the caller's memberships (the same
  * ordering, limit and offset as the page query), their members and users, creators and inviters,
- * and, whenever the page is full or empty (when listTripsForUser counts), the number of the
- * caller's memberships. See http/response-cache.ts.
+ * and the caller's membership count (memberCounts: one row). See http/response-cache.ts.
  */
 export async function tripListFingerprint(
   db: Db | Tx,
@@ -261,8 +261,7 @@ export async function tripListFingerprint(
           || '|' || (select coalesce(string_agg(x.xmin::text || x.ctid::text, ',' order by x.id), '')
               from users x where x.id in (select creator_id from page))
           || '|' || ${membersVersion(sql.raw('in (select id from page)'))}
-          || '|' || case when count(*) > 0 and count(*) < ${sql.placeholder('limit')} then ''
-              else (select count(*) from trip_members c where c.user_id = ${sql.placeholder('userId')})::text end`,
+          || '|' || (select coalesce(max(c.trips), 0) from member_counts c where c.user_id = ${sql.placeholder('userId')})::text`,
       })
       .from(page);
   }).execute({ userId, limit: window.limit, offset: window.offset });
