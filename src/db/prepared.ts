@@ -1,3 +1,4 @@
+import { sql, type Placeholder } from 'drizzle-orm';
 import type { Db, Tx } from './client.ts';
 
 interface Executable {
@@ -49,4 +50,30 @@ export function prepared<Q extends Executable>(
     queries.set(name, query);
   }
   return query;
+}
+
+/** First pages of these sizes get statements of their own (see pageBounds): a handful per connection. */
+const FIRST_PAGE_SIZES = new Set([10, 20, 25, 50, 100]);
+
+/**
+ * LIMIT and OFFSET for a prepared statement, and the suffix its name needs. PostgreSQL cannot
+ * cost a generic plan for `LIMIT $n` (it assumes a tenth of the rows), so a statement whose bounds
+ * are parameters is planned again at every execution: for the trip list's fingerprint that was
+ * 0.80 ms of planning against 0.20 ms of execution, on every read. A first page of a common size
+ * (what clients poll) gets its bounds as literals in a statement of its own, planned once per
+ * connection; any other page keeps the parameters (`limit`, `offset` in `execute`).
+ */
+export function pageBounds(window: { limit: number; offset: number }): {
+  suffix: string;
+  limit: Placeholder;
+  offset: Placeholder | number;
+} {
+  if (window.offset === 0 && FIRST_PAGE_SIZES.has(window.limit))
+    // Drizzle renders an SQL chunk given as the limit as it is: a literal of a known integer.
+    return {
+      suffix: `_first_${window.limit}`,
+      limit: sql.raw(String(window.limit)) as unknown as Placeholder,
+      offset: 0,
+    };
+  return { suffix: '', limit: sql.placeholder('limit'), offset: sql.placeholder('offset') };
 }

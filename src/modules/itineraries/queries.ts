@@ -1,6 +1,6 @@
 import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/index.ts';
-import { prepared } from '../../db/prepared.ts';
+import { pageBounds, prepared } from '../../db/prepared.ts';
 import {
   changes,
   itineraries,
@@ -178,7 +178,8 @@ export async function daysFingerprint(
   db: Db | Tx,
   props: { tripId: string; userId: string; window: PageWindow },
 ): Promise<{ role: Role; fingerprint: string } | undefined> {
-  const [row] = await prepared(db, 'days_fingerprint', (db) => {
+  const bounds = pageBounds(props.window);
+  const [row] = await prepared(db, `days_fingerprint${bounds.suffix}`, (db) => {
     const page = db.$with('page').as(
       db
         .select({
@@ -188,8 +189,8 @@ export async function daysFingerprint(
         .from(itineraries)
         .where(eq(itineraries.tripId, sql.placeholder('tripId')))
         .orderBy(asc(itineraries.date), asc(itineraries.id))
-        .limit(sql.placeholder('limit'))
-        .offset(sql.placeholder('offset')),
+        .limit(bounds.limit)
+        .offset(bounds.offset),
     );
     return db
       .with(page)
@@ -198,7 +199,7 @@ export async function daysFingerprint(
         fingerprint: sql<string>`(select coalesce(string_agg(page.version, ',' order by page.version), '') from page)
           || '|' || (select coalesce(string_agg(it.xmin::text || it.ctid::text, ',' order by it.id), '')
               from itinerary_items it where it.itinerary_id in (select id from page))
-          || '|' || case when (select count(*) from page) between 1 and ${sql.placeholder('limit')} - 1 then ''
+          || '|' || case when (select count(*) from page) between 1 and ${bounds.limit} - 1 then ''
               else (select count(*) from itineraries d where d.trip_id = ${sql.placeholder('tripId')})::text end`,
       })
       .from(tripMembers)

@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, ilike, inArray, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from '../../db/index.ts';
-import { prepared } from '../../db/prepared.ts';
+import { pageBounds, prepared } from '../../db/prepared.ts';
 import {
   memberCounts,
   tripMembers,
@@ -236,7 +236,9 @@ export async function tripListFingerprint(
   ordering: string,
   window: PageWindow,
 ): Promise<string> {
-  const [row] = await prepared(db, `trip_list_fingerprint_${ordering.replace('-', 'desc_')}`, (db) => {
+  const bounds = pageBounds(window);
+  const name = `trip_list_fingerprint_${ordering.replace('-', 'desc_')}${bounds.suffix}`;
+  const [row] = await prepared(db, name, (db) => {
     const page = db.$with('page').as(
       db
         .select({
@@ -251,8 +253,8 @@ export async function tripListFingerprint(
         .innerJoin(trips, eq(trips.id, tripMembers.tripId))
         .where(eq(tripMembers.userId, sql.placeholder('userId')))
         .orderBy(...tripOrder(ordering))
-        .limit(sql.placeholder('limit'))
-        .offset(sql.placeholder('offset')),
+        .limit(bounds.limit)
+        .offset(bounds.offset),
     );
     return db
       .with(page)
