@@ -49,12 +49,22 @@ export class ResponseCache<T extends KeptAnswer> {
     this.#bytes -= entry.value.body.length;
   }
 
-  get size(): number {
-    return this.#entries.size;
-  }
-
-  get bytes(): number {
-    return this.#bytes;
+  /**
+   * The answer for `key`: the kept one if it was made from rows with `fingerprint`, else `make()`,
+   * kept only if `fingerprintNow()` still gives the same fingerprint after it (so the text is the
+   * rows the fingerprint describes, even when a write landed between the probe and the read).
+   */
+  async answer(
+    key: string,
+    fingerprint: string,
+    make: () => Promise<T>,
+    fingerprintNow: () => Promise<string | undefined>,
+  ): Promise<T> {
+    const kept = this.get(key, fingerprint);
+    if (kept) return kept;
+    const made = await make();
+    if ((await fingerprintNow()) === fingerprint) this.set(key, fingerprint, made);
+    return made;
   }
 }
 

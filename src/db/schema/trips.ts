@@ -62,8 +62,8 @@ export const tripMembers = pgTable(
  * How many trips each user belongs to, kept by the trigger `stp_member_count` on `trip_members`
  * (migrations/0005) in the transaction of every join and leave, cascades included. The trip
  * list's `count` and its fingerprint read this one row: counting a user's memberships grew with
- * them (~2 ms at 10,000 trips). No foreign key: a user's deletion removes their memberships by
- * cascade, and the trigger's updates of a row that went with them touch nothing.
+ * them. No foreign key: a deleted user's memberships go by cascade, the trigger counts each leave,
+ * and a row that reaches zero is deleted, so nothing is left behind.
  */
 export const memberCounts = pgTable('member_counts', {
   userId: uuid('user_id').primaryKey(),

@@ -94,12 +94,12 @@ export const dayRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!probe) throw notFound('Trip not found.');
       if (!can(probe.role, 'itinerary.read')) throw permissionDenied();
       const key = `${tripId}|${absoluteBase(request)}${request.url}`;
-      let answer = dayListCache.get(key, probe.fingerprint);
-      if (!answer) {
-        answer = await present();
-        if ((await daysFingerprint(ctx.db, { tripId, userId, window }))?.fingerprint === probe.fingerprint)
-          dayListCache.set(key, probe.fingerprint, answer);
-      }
+      const answer = await dayListCache.answer(
+        key,
+        probe.fingerprint,
+        present,
+        async () => (await daysFingerprint(ctx.db, { tripId, userId, window }))?.fingerprint,
+      );
       sendSerialized(reply as FastifyReply, answer);
       return reply;
     },

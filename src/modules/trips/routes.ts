@@ -88,12 +88,9 @@ export const tripRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const ordering = request.query.ordering ?? '-created_at';
       const fingerprint = await tripListFingerprint(ctx.db, user.id, ordering, window);
       const key = `${user.id}|${absoluteBase(request)}${request.url}`;
-      let answer = listCache.get(key, fingerprint);
-      if (!answer) {
-        answer = await present();
-        if ((await tripListFingerprint(ctx.db, user.id, ordering, window)) === fingerprint)
-          listCache.set(key, fingerprint, answer);
-      }
+      const answer = await listCache.answer(key, fingerprint, present, () =>
+        tripListFingerprint(ctx.db, user.id, ordering, window),
+      );
       sendSerialized(reply as FastifyReply, answer);
       return reply;
     },
@@ -150,18 +147,18 @@ export const tripRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!can(probe.role, 'trip.read')) throw permissionDenied();
       // Avatar URLs are absolute as this client reaches the server, so the base is part of the key.
       const key = `${tripId}|${probe.role}|${absoluteBase(request)}`;
-      const fresh = async () => {
+      const present = async () => {
         const { trip, role, graph } = await authorizeTripRead(ctx.db, { tripId, userId });
         // The route's own response serializer: the same text a returned object would become.
         const body = reply.serialize(presentTrip(trip, role, graph, mediaUrlFor(request, ctx))) as string;
-        const answer = keptAnswer(body, { version: trip.version });
-        // Kept only if nothing changed between the probe and the read, so the text is the rows
-        // the fingerprint describes.
-        if ((await tripFingerprint(ctx.db, tripId, userId))?.fingerprint === probe.fingerprint)
-          detailCache.set(key, probe.fingerprint, answer);
-        return answer;
+        return keptAnswer(body, { version: trip.version });
       };
-      const answer = detailCache.get(key, probe.fingerprint) ?? (await fresh());
+      const answer = await detailCache.answer(
+        key,
+        probe.fingerprint,
+        present,
+        async () => (await tripFingerprint(ctx.db, tripId, userId))?.fingerprint,
+      );
       setEtag(reply, answer.version);
       sendSerialized(reply as FastifyReply, answer);
       return reply;
