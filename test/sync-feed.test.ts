@@ -174,6 +174,51 @@ describe('sync feed: changes since a cursor', () => {
     assert.deepEqual(client.state(), await freshState(owner));
   });
 
+  it('reads only what clients hold: chat messages between changes never fill a page', async () => {
+    const { owner, days } = await plannedTrip();
+    const client = new OfflineClient(app, owner);
+    await client.pull();
+    // Forty chat messages in the log (as the chat module records them), then three item creates.
+    await db.execute(sql`
+      insert into changes (trip_id, entity, entity_id, op, version)
+      select ${days[0].trip}::uuid, 'message', gen_random_uuid(), 'insert', 1 from generate_series(1, 40)`);
+    for (let i = 0; i < 3; i++)
+      await ok(owner, 'POST', `/itineraries/${days[0].id}/items/`, { title: `After chat ${i}` });
+    await settle();
+    const pagesBefore = client.pages;
+    const received = await client.pull(3);
+    assert.equal(client.pages - pagesBefore, 1, 'one page of three: the messages take no room');
+    assert.deepEqual(
+      received.map((e) => e.object.title),
+      ['After chat 0', 'After chat 1', 'After chat 2'],
+    );
+    assert.deepEqual(client.state(), await freshState(owner));
+  });
+
+  it('a member of many trips (the log read in global order) gets every change, in order', async () => {
+    const owner = await createUser(app);
+    const tripIds: string[] = [];
+    // More trips than FEW_TRIPS (16): the statement takes its other plan.
+    for (let t = 0; t < 18; t++) tripIds.push((await ok(owner, 'POST', '/trips/', { title: `T${t}` })).id);
+    const client = new OfflineClient(app, owner);
+    await client.pull();
+    for (const round of [1, 2])
+      for (const tripId of tripIds) {
+        await ok(owner, 'PATCH', `/trips/${tripId}/`, { description: `round ${round}` });
+        await db.execute(sql`
+          insert into changes (trip_id, entity, entity_id, op, version)
+          values (${tripId}::uuid, 'message', gen_random_uuid(), 'insert', 1)`);
+      }
+    await settle();
+    const pagesBefore = client.pages;
+    const received = await client.pull(7);
+    // 36 trip edits, 7 a page (a page collapses repeats of one trip, so at most 6 pages).
+    assert.ok(client.pages - pagesBefore <= 6, `${client.pages - pagesBefore} pages`);
+    assert.deepEqual(new Set(received.map((e) => e.id)), new Set(tripIds));
+    for (const tripId of tripIds) assert.equal(client.get('trip', tripId)!.object.description, 'round 2');
+    assert.deepEqual(client.state(), await freshState(owner));
+  });
+
   it('a collaborator change re-sends the trip (its members and the caller’s role)', async () => {
     const { owner, trip } = await plannedTrip();
     const editor = await createUser(app);

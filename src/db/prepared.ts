@@ -1,4 +1,5 @@
 import { sql, type Placeholder } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from './client.ts';
 
 interface Executable {
@@ -76,4 +77,24 @@ export function pageBounds(window: { limit: number; offset: number }): {
       offset: 0,
     };
   return { suffix: '', limit: sql.placeholder('limit'), offset: sql.placeholder('offset') };
+}
+
+/**
+ * The rows of `table` whose uuid `column` is one of `ids`, as one prepared statement (`= any($1)`:
+ * the same text whatever the number of ids). The query builder's `inArray` spends more building a
+ * long IN list, and PostgreSQL more parsing it, than either spends on the rows.
+ */
+export function rowsWhereAny<T extends PgTable>(
+  db: Db | Tx,
+  name: string,
+  table: T,
+  column: PgColumn,
+  ids: readonly string[],
+): Promise<T['$inferSelect'][]> {
+  return prepared(db, name, (db) =>
+    db
+      .select()
+      .from(table as PgTable)
+      .where(sql`${column} = any(${sql.placeholder('ids')}::uuid[])`),
+  ).execute({ ids }) as Promise<T['$inferSelect'][]>;
 }

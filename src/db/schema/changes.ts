@@ -3,6 +3,15 @@ import { bigint, bigserial, index, integer, pgTable, text, uuid } from 'drizzle-
 import { tstz, xid8 } from './columns.ts';
 
 /**
+ * The entities a sync client holds (votes stay inside their poll; messages have their own history).
+ * The sync feed reads only these, through the partial indexes below, so a chat-heavy trip's
+ * messages never sit between a client and its next page. Literal SQL: the planner uses a partial
+ * index only when the query repeats its predicate.
+ */
+export const SYNC_LOG_ENTITIES = ['trip', 'collaborator', 'itinerary', 'item', 'poll'] as const;
+export const SYNC_LOG_PREDICATE = sql.raw(`entity in (${SYNC_LOG_ENTITIES.map((e) => `'${e}'`).join(', ')})`);
+
+/**
  * The change log: one row per write, inserted in the same transaction as the write.
  * `seq` orders changes; `txid` lets readers serve only changes from transactions that can no
  * longer commit "behind" them (see docs/architecture.md, "Change cursor").
@@ -32,6 +41,10 @@ export const changes = pgTable(
     index('changes_cursor_idx').on(t.txid, t.seq),
     index('changes_trip_cursor_idx').on(t.tripId, t.txid, t.seq),
     index('changes_entity_idx').on(t.entity, t.entityId, t.seq),
+    // The sync feed's two plans (src/modules/changes/read-changes.ts, readMemberChanges): keys
+    // only, so both are index-only scans and just the page's rows are fetched from the table.
+    index('changes_sync_trip_cursor_idx').on(t.tripId, t.txid, t.seq).where(SYNC_LOG_PREDICATE),
+    index('changes_sync_cursor_idx').on(t.txid, t.seq, t.tripId).where(SYNC_LOG_PREDICATE),
   ],
 );
 

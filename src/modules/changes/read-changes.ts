@@ -1,4 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
+import { prepared } from '../../db/prepared.ts';
+import { SYNC_LOG_PREDICATE } from '../../db/schema/index.ts';
 import type { Db, Tx } from '../../db/index.ts';
 
 /**
@@ -100,38 +102,74 @@ export async function readChanges(
 /** Up to this many trips, a member's changes are read trip by trip; beyond, from the global order. */
 const FEW_TRIPS = 16;
 
+/** Pages of these sizes (a page's `limit + 1`) get a prepared statement each: what clients ask for. */
+const PREPARED_LIMITS = new Set([11, 21, 26, 51, 101, 201, 501]);
+
 /**
- * Changes after `after` in the trips the user belongs to now (trip_members, read in the same
- * statement), up to `limit`, in cursor order, below the same watermark as readChanges. One statement,
- * two plans, the one that fits chosen at run time (an InitPlan counts up to FEW_TRIPS + 1 memberships):
- * - few trips: each trip's next `limit` changes from its own index range (trip_id, txid, seq), then
+ * The statement of readMemberChanges. Keys first: each plan finds the page's (txid, seq) in a
+ * partial index of the sync entities (index-only: no table row is read to be dropped), and only
+ * the page's rows are then fetched, by primary key. The limit is a literal (a generic plan cannot
+ * cost `LIMIT $n`); the rest are placeholders, so one prepared statement per page size serves all.
+ */
+function memberChangesQuery(limit: number): SQL {
+  const after = sql`(c.txid, c.seq) > (${sql.placeholder('afterTxid')}::xid8, ${sql.placeholder('afterSeq')}::bigint)
+    and c.txid < pg_snapshot_xmin(pg_current_snapshot()) and c.${SYNC_LOG_PREDICATE}`;
+  const userId = sql`${sql.placeholder('userId')}::uuid`;
+  const trips = sql`(select count(*) from (select 1 from trip_members where user_id = ${userId} limit ${sql.raw(String(FEW_TRIPS + 1))}) few)`;
+  const bound = sql.raw(String(limit));
+  return sql`(
+      (select c.txid, c.seq
+       from trip_members m cross join lateral (
+         select c.txid, c.seq from changes c where c.trip_id = m.trip_id and ${after}
+         order by c.txid, c.seq limit ${bound}) c
+       where m.user_id = ${userId} and ${trips} <= ${sql.raw(String(FEW_TRIPS))})
+      union all
+      (select c.txid, c.seq from changes c
+       where ${after} and ${trips} > ${sql.raw(String(FEW_TRIPS))}
+         and c.trip_id in (select m.trip_id from trip_members m where m.user_id = ${userId})
+       order by c.txid, c.seq limit ${bound})
+      order by 1, 2 limit ${bound}
+    ) k join changes c on c.seq = k.seq`;
+}
+
+/**
+ * Changes to the sync entities (SYNC_LOG_ENTITIES) after `after` in the trips the user belongs to
+ * now (trip_members, read in the same statement), up to `limit`, in cursor order, below the same
+ * watermark as readChanges. One statement, two plans, the one that fits chosen at run time (an
+ * InitPlan counts up to FEW_TRIPS + 1 memberships):
+ * - few trips: each trip's next `limit` keys from its own index range (trip_id, txid, seq), then
  *   the best `limit` of those: cheap however sparse those trips are in the log;
- * - many trips: the log in cursor order (txid, seq), each change checked against the membership
+ * - many trips: the log's keys in cursor order (txid, seq), each checked against the membership
  *   index: what it reads grows with the changes since `after`, never with the user's trip count.
+ * Other entities (messages, votes, users) are never read: a busy chat costs a sync page nothing.
  */
 export async function readMemberChanges(
   db: Db | Tx,
   props: { after: Cursor; userId: string; limit: number },
 ): Promise<ChangeEntry[]> {
-  const columns = sql`c.txid, c.seq, c.trip_id, c.entity, c.entity_id, c.op, c.version, c.actor_id, c.fields, c.created_at`;
-  const after = sql`(c.txid, c.seq) > (${props.after.txid.toString()}::xid8, ${props.after.seq.toString()}::bigint)
-    and c.txid < pg_snapshot_xmin(pg_current_snapshot())`;
-  const trips = sql`(select count(*) from (select 1 from trip_members where user_id = ${props.userId} limit ${FEW_TRIPS + 1}) few)`;
-  const result = await db.execute(sql`
-    select txid::text as txid, seq, trip_id, entity, entity_id, op, version, actor_id, fields, created_at
-    from (
-      (select ${columns}
-       from trip_members m cross join lateral (
-         select ${columns} from changes c where c.trip_id = m.trip_id and ${after}
-         order by c.txid, c.seq limit ${props.limit}) c
-       where m.user_id = ${props.userId} and ${trips} <= ${FEW_TRIPS})
-      union all
-      (select ${columns} from changes c
-       where ${after} and ${trips} > ${FEW_TRIPS}
-         and c.trip_id in (select m.trip_id from trip_members m where m.user_id = ${props.userId})
-       order by c.txid, c.seq limit ${props.limit})
-    ) c
-    order by c.txid, c.seq
-    limit ${props.limit}`);
-  return rowsOf(result).map(toEntry);
+  const values = {
+    afterTxid: props.after.txid.toString(),
+    afterSeq: props.after.seq.toString(),
+    userId: props.userId,
+  };
+  const select = (db: Db | Tx) =>
+    db
+      .select({
+        txid: sql<string>`c.txid::text`,
+        seq: sql<string>`c.seq`,
+        trip_id: sql<string | null>`c.trip_id`,
+        entity: sql<string>`c.entity`,
+        entity_id: sql<string>`c.entity_id`,
+        op: sql<ChangeEntry['op']>`c.op`,
+        version: sql<number>`c.version`,
+        actor_id: sql<string | null>`c.actor_id`,
+        fields: sql<string[]>`c.fields`,
+        created_at: sql<string | Date>`c.created_at`,
+      })
+      .from(memberChangesQuery(props.limit))
+      .orderBy(sql`c.txid`, sql`c.seq`);
+  const rows = PREPARED_LIMITS.has(props.limit)
+    ? await prepared(db, `sync_member_changes_${props.limit}`, select).execute(values)
+    : await select(db).prepare('').execute(values);
+  return rows.map(toEntry);
 }

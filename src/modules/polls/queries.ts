@@ -1,6 +1,6 @@
-import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/index.ts';
-import { prepared } from '../../db/prepared.ts';
+import { prepared, rowsWhereAny } from '../../db/prepared.ts';
 import {
   pollOptions,
   polls,
@@ -29,11 +29,13 @@ export interface PollGraph {
 export async function loadOptions(db: Db | Tx, pollIds: string[]): Promise<Map<string, PollOptionRow[]>> {
   const byPoll = new Map<string, PollOptionRow[]>();
   if (pollIds.length === 0) return byPoll;
-  const rows = await db
-    .select()
-    .from(pollOptions)
-    .where(inArray(pollOptions.pollId, pollIds))
-    .orderBy(asc(pollOptions.pollId), asc(pollOptions.position));
+  const rows = await prepared(db, 'poll_options_of', (db) =>
+    db
+      .select()
+      .from(pollOptions)
+      .where(sql`${pollOptions.pollId} = any(${sql.placeholder('pollIds')}::uuid[])`)
+      .orderBy(asc(pollOptions.pollId), asc(pollOptions.position)),
+  ).execute({ pollIds });
   for (const row of rows) {
     const list = byPoll.get(row.pollId) ?? [];
     list.push(row);
@@ -49,15 +51,17 @@ export async function loadOptionStats(
   userId: string,
 ): Promise<Map<string, OptionStats>> {
   if (pollIds.length === 0) return new Map();
-  const rows = await db
-    .select({
-      optionId: pollVotes.optionId,
-      votes: count(),
-      mine: sql<boolean>`bool_or(${pollVotes.userId} = ${userId})`,
-    })
-    .from(pollVotes)
-    .where(inArray(pollVotes.pollId, pollIds))
-    .groupBy(pollVotes.optionId);
+  const rows = await prepared(db, 'poll_option_stats', (db) =>
+    db
+      .select({
+        optionId: pollVotes.optionId,
+        votes: count(),
+        mine: sql<boolean>`bool_or(${pollVotes.userId} = ${sql.placeholder('userId')}::uuid)`,
+      })
+      .from(pollVotes)
+      .where(sql`${pollVotes.pollId} = any(${sql.placeholder('pollIds')}::uuid[])`)
+      .groupBy(pollVotes.optionId),
+  ).execute({ pollIds, userId });
   // count() is a number from PGlite and a string from pg: normalise.
   return new Map(rows.map((r) => [r.optionId, { votes: Number(r.votes), mine: Boolean(r.mine) }]));
 }
@@ -112,7 +116,7 @@ export async function loadPollGraph(db: Db | Tx, pollRows: PollRow[], userId: st
   const options = await loadOptions(db, ids);
   const stats = await loadOptionStats(db, ids, userId);
   const userRows =
-    creatorIds.length > 0 ? await db.select().from(users).where(inArray(users.id, creatorIds)) : [];
+    creatorIds.length > 0 ? await rowsWhereAny(db, 'poll_creators', users, users.id, creatorIds) : [];
   return { options, stats, users: new Map(userRows.map((u) => [u.id, u])) };
 }
 

@@ -1,5 +1,6 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/index.ts';
+import { prepared, rowsWhereAny } from '../../db/prepared.ts';
 import {
   itineraries,
   itineraryItems,
@@ -7,6 +8,7 @@ import {
   tripMembers,
   trips,
   type ItineraryRow,
+  SYNC_LOG_ENTITIES,
   type Role,
 } from '../../db/schema/index.ts';
 import { presentDay, presentItem } from '../itineraries/presenter.ts';
@@ -15,8 +17,11 @@ import { loadPollGraph } from '../polls/queries.ts';
 import { presentCollaborator, presentTrip } from '../trips/presenter.ts';
 import { loadTripGraph } from '../trips/queries.ts';
 
-/** The entities a sync client holds. Votes stay inside their poll (counts, user_voted): who voted is private. */
-export const SYNC_ENTITIES = ['trip', 'collaborator', 'itinerary', 'item', 'poll'] as const;
+/**
+ * The entities a sync client holds. Votes stay inside their poll (counts, user_voted): who voted is
+ * private. Declared with the change log, whose partial indexes cover exactly these.
+ */
+export const SYNC_ENTITIES = SYNC_LOG_ENTITIES;
 export type SyncEntity = (typeof SYNC_ENTITIES)[number];
 
 export const isSyncEntity = (entity: string): entity is SyncEntity =>
@@ -59,10 +64,17 @@ export async function rolesIn(
 ): Promise<Map<string, Role>> {
   const ids = [...new Set(tripIds)];
   if (ids.length === 0) return new Map();
-  const rows = await db
-    .select({ tripId: tripMembers.tripId, role: tripMembers.role })
-    .from(tripMembers)
-    .where(and(eq(tripMembers.userId, userId), inArray(tripMembers.tripId, ids)));
+  const rows = await prepared(db, 'sync_roles_in', (db) =>
+    db
+      .select({ tripId: tripMembers.tripId, role: tripMembers.role })
+      .from(tripMembers)
+      .where(
+        and(
+          eq(tripMembers.userId, sql.placeholder('userId')),
+          sql`${tripMembers.tripId} = any(${sql.placeholder('ids')}::uuid[])`,
+        ),
+      ),
+  ).execute({ userId, ids });
   return new Map(rows.map((r) => [r.tripId, r.role]));
 }
 
@@ -89,28 +101,16 @@ export async function loadObjects(
   const out = new Map<string, Presented>();
   const ids = (entity: SyncEntity) => [...wanted[entity]];
   const memberRows = wanted.collaborator.size
-    ? await db
-        .select()
-        .from(tripMembers)
-        .where(inArray(tripMembers.id, ids('collaborator')))
+    ? await rowsWhereAny(db, 'sync_collaborator_rows', tripMembers, tripMembers.id, ids('collaborator'))
     : [];
   const dayRows = wanted.itinerary.size
-    ? await db
-        .select()
-        .from(itineraries)
-        .where(inArray(itineraries.id, ids('itinerary')))
+    ? await rowsWhereAny(db, 'sync_itinerary_rows', itineraries, itineraries.id, ids('itinerary'))
     : [];
   const itemRows = wanted.item.size
-    ? await db
-        .select()
-        .from(itineraryItems)
-        .where(inArray(itineraryItems.id, ids('item')))
+    ? await rowsWhereAny(db, 'sync_item_rows', itineraryItems, itineraryItems.id, ids('item'))
     : [];
   const pollRows = wanted.poll.size
-    ? await db
-        .select()
-        .from(polls)
-        .where(inArray(polls.id, ids('poll')))
+    ? await rowsWhereAny(db, 'sync_poll_rows', polls, polls.id, ids('poll'))
     : [];
   const roles = await rolesIn(db, viewer.userId, [
     ...wanted.trip,
@@ -120,10 +120,7 @@ export async function loadObjects(
   // Collaborators are presented from their trip's graph, which loads every member's user anyway.
   const tripIds = new Set([...wanted.trip, ...memberRows.map((m) => m.tripId)].filter(visible));
   const tripRows = tripIds.size
-    ? await db
-        .select()
-        .from(trips)
-        .where(inArray(trips.id, [...tripIds]))
+    ? await rowsWhereAny(db, 'sync_trip_rows', trips, trips.id, [...tripIds])
     : [];
   const graph = await loadTripGraph(db, tripRows);
   for (const trip of tripRows) {

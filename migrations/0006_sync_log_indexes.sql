@@ -1,0 +1,2 @@
+CREATE INDEX "changes_sync_trip_cursor_idx" ON "changes" USING btree ("trip_id","txid","seq") WHERE entity in ('trip', 'collaborator', 'itinerary', 'item', 'poll');--> statement-breakpoint
+CREATE INDEX "changes_sync_cursor_idx" ON "changes" USING btree ("txid","seq","trip_id") WHERE entity in ('trip', 'collaborator', 'itinerary', 'item', 'poll');
