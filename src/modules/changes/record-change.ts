@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { escapeLiteral } from 'pg';
 import { prepared } from '../../db/prepared.ts';
 import { changes } from '../../db/schema/index.ts';
 import type { Db, Tx } from '../../db/index.ts';
@@ -53,22 +54,66 @@ export async function recordChange(tx: Tx | Db, change: ChangeInput): Promise<Re
   return { ...change, cursor: { txid: BigInt(row!.txid), seq: BigInt(row!.seq) }, createdAt: row!.createdAt };
 }
 
-/**
- * Appends several changes in one statement (a unit of work writes its log this way, just before
- * commit). They take their sequence numbers in the order given: the VALUES rows are inserted, and
- * their defaults evaluated, in order; the rows coming back are matched by that order of `seq`.
- */
+/** The rows an insert into `changes` returned, matched to the changes in the order they were given. */
+function recordedFrom(
+  list: readonly ChangeInput[],
+  rows: readonly { txid: unknown; seq: unknown; createdAt: unknown }[],
+): RecordedChange[] {
+  if (rows.length !== list.length)
+    throw new Error(`change log: ${rows.length} rows for ${list.length} changes`);
+  // The VALUES rows are inserted, and their sequence defaults evaluated, in the order given.
+  const ordered = rows
+    .map((row) => ({
+      txid: BigInt(String(row.txid)),
+      seq: BigInt(String(row.seq)),
+      createdAt: row.createdAt,
+    }))
+    .sort((a, b) => (a.seq < b.seq ? -1 : 1));
+  return list.map((change, index) => {
+    const row = ordered[index]!;
+    return {
+      ...change,
+      cursor: { txid: row.txid, seq: row.seq },
+      createdAt: row.createdAt instanceof Date ? row.createdAt : new Date(String(row.createdAt)),
+    };
+  });
+}
+
+/** Appends several changes in one statement; they take their sequence numbers in the order given. */
 export async function recordChanges(tx: Tx | Db, list: readonly ChangeInput[]): Promise<RecordedChange[]> {
   if (list.length === 1) return [await recordChange(tx, list[0]!)];
   const rows = await tx
     .insert(changes)
     .values(list.map(({ view: _view, ...change }) => change))
     .returning({ txid: changes.txid, seq: changes.seq, createdAt: changes.createdAt });
-  const ordered = rows
-    .map((row) => ({ ...row, seq: BigInt(row.seq) }))
-    .sort((a, b) => (a.seq < b.seq ? -1 : 1));
-  return list.map((change, index) => {
-    const row = ordered[index]!;
-    return { ...change, cursor: { txid: BigInt(row.txid), seq: row.seq }, createdAt: row.createdAt };
-  });
+  return recordedFrom(list, rows);
 }
+
+const literal = (value: string | null) => (value === null ? 'null' : escapeLiteral(value));
+
+/**
+ * The same insert as recordChanges as SQL text with every value a quoted literal (pg's
+ * escapeLiteral), for the unit of work to send together with COMMIT, where a simple-protocol
+ * query cannot carry parameters. Pass the rows it returns to `recordedAfterCommit`.
+ */
+export function changesInsertText(list: readonly ChangeInput[]): string {
+  const values = list.map((c) => {
+    if (!Number.isSafeInteger(c.version)) throw new Error(`change log: version ${c.version}`);
+    const fields = c.fields.length ? `array[${c.fields.map(literal).join(', ')}]` : `'{}'`;
+    return `(${literal(c.tripId)}::uuid, ${literal(c.entity)}, ${literal(c.entityId)}::uuid, ${literal(c.op)}, ${c.version}, ${literal(c.actorId)}::uuid, ${fields}::text[])`;
+  });
+  return (
+    'insert into changes (trip_id, entity, entity_id, op, version, actor_id, fields) values ' +
+    `${values.join(', ')} returning txid::text as txid, seq::text as seq, created_at as "createdAt"`
+  );
+}
+
+/** The changes of changesInsertText as logged, from the rows that insert returned. */
+export const recordedAfterCommit = (
+  list: readonly ChangeInput[],
+  rows: readonly Record<string, unknown>[],
+): RecordedChange[] =>
+  recordedFrom(
+    list,
+    rows.map((row) => ({ txid: row.txid, seq: row.seq, createdAt: row.createdAt })),
+  );

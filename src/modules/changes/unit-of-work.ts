@@ -1,7 +1,13 @@
 import type { AppContext } from '../../context.ts';
 import type { Tx } from '../../db/index.ts';
 import { retryOnConflict } from '../../db/retry.ts';
-import { recordChanges, type ChangeInput, type RecordedChange } from './record-change.ts';
+import { transactionEndingWith } from '../../db/transaction.ts';
+import {
+  changesInsertText,
+  recordedAfterCommit,
+  type ChangeInput,
+  type RecordedChange,
+} from './record-change.ts';
 
 export type Record = (change: ChangeInput) => Promise<void>;
 
@@ -10,8 +16,8 @@ export interface Unit {
   tx: Tx;
   /**
    * Appends to the change log inside this transaction. The rows are written together in one
-   * statement when `fn` returns, before commit (one round trip instead of one per change); nothing
-   * in a unit reads its own log rows back.
+   * statement when `fn` returns, sent with COMMIT (one round trip for the log and the commit);
+   * nothing in a unit reads its own log rows back.
    */
   record: Record;
   /** Runs `fn` once this transaction has committed (never after a rollback). */
@@ -30,19 +36,21 @@ export async function inTransaction<T>(
 ): Promise<T> {
   let recorded: RecordedChange[] = [];
   const committed: (() => void)[] = [];
-  const attempt = () =>
-    ctx.db.transaction(async (tx) => {
-      const pending: ChangeInput[] = []; // a retried transaction starts over
-      recorded = [];
-      committed.length = 0;
-      const result = await fn({
+  const attempt = async () => {
+    const pending: ChangeInput[] = []; // a retried transaction starts over
+    committed.length = 0;
+    // The change-log rows are the transaction's last statement, sent along with COMMIT.
+    const { value, lastRows } = await transactionEndingWith(ctx.db, async (tx) => {
+      const value = await fn({
         tx,
         record: async (change) => void pending.push(change),
         afterCommit: (hook) => void committed.push(hook),
       });
-      if (pending.length > 0) recorded = await recordChanges(tx, pending);
-      return result;
+      return { value, last: pending.length > 0 ? changesInsertText(pending) : null };
     });
+    recorded = pending.length > 0 ? recordedAfterCommit(pending, lastRows) : [];
+    return value;
+  };
   const result = await retryOnConflict(attempt, (error, tries) =>
     ctx.logger.warn({ err: error, attempt: tries }, 'transaction aborted by a lock conflict; retrying'),
   );

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { eq } from 'drizzle-orm';
+import { changes } from '../src/db/schema/index.ts';
+import { transactionEndingWith } from '../src/db/transaction.ts';
+import {
+  changesInsertText,
+  recordChange,
+  recordedAfterCommit,
+  type ChangeInput,
+} from '../src/modules/changes/record-change.ts';
+import { testDatabase } from './helpers/database.ts';
+
+const { db, kind } = await testDatabase();
+
+const change = (fields: string[] = ['title']): ChangeInput => ({
+  tripId: null,
+  entity: 'user',
+  entityId: randomUUID(),
+  op: 'update',
+  version: 2,
+  actorId: null,
+  fields,
+});
+const logged = async (entityId: string) => db.select().from(changes).where(eq(changes.entityId, entityId));
+
+describe(`transactions ending with their last statement (${kind})`, () => {
+  it('commits the body and the last statement together, and hands back what the last one returned', async () => {
+    const first = change();
+    const last = [change(), change(['a', 'b'])];
+    const { value, lastRows } = await transactionEndingWith(db, async (tx) => {
+      await recordChange(tx, first);
+      return { value: 'done', last: changesInsertText(last) };
+    });
+    assert.equal(value, 'done');
+    const recorded = recordedAfterCommit(last, lastRows);
+    assert.equal(recorded.length, 2);
+    assert.ok(recorded[0]!.cursor.seq < recorded[1]!.cursor.seq, 'in the order given');
+    assert.ok(recorded[0]!.createdAt instanceof Date);
+    for (const c of [first, ...last]) assert.equal((await logged(c.entityId)).length, 1);
+    assert.deepEqual((await logged(last[1]!.entityId))[0]!.fields, ['a', 'b']);
+    assert.equal((await logged(last[1]!.entityId))[0]!.seq, recorded[1]!.cursor.seq);
+  });
+
+  it('a failing last statement leaves nothing behind, and the connection goes on working', async () => {
+    const first = change();
+    await assert.rejects(
+      transactionEndingWith(db, async (tx) => {
+        await recordChange(tx, first);
+        return {
+          value: null,
+          last: `insert into changes (entity, entity_id, op, version) values ('user', 'not-a-uuid', 'update', 1)`,
+        };
+      }),
+      /uuid/,
+    );
+    assert.equal((await logged(first.entityId)).length, 0, 'the body was rolled back');
+    // Every pooled connection still works (none was returned in an aborted transaction).
+    for (let i = 0; i < 12; i++) await transactionEndingWith(db, async () => ({ value: i, last: null }));
+    const again = change();
+    await transactionEndingWith(db, async () => ({ value: null, last: changesInsertText([again]) }));
+    assert.equal((await logged(again.entityId)).length, 1);
+  });
+
+  it('a body that throws commits nothing and sends no last statement', async () => {
+    const first = change();
+    await assert.rejects(
+      transactionEndingWith(db, async (tx) => {
+        await recordChange(tx, first);
+        throw new Error('refused');
+      }),
+      /refused/,
+    );
+    assert.equal((await logged(first.entityId)).length, 0);
+  });
+
+  it('quotes every value: field names with quotes, backslashes and semicolons arrive as written', async () => {
+    const odd = change([`o'brien`, 'back\\slash', "x'); drop table changes; --", 'ünï']);
+    const { lastRows } = await transactionEndingWith(db, async () => ({
+      value: null,
+      last: changesInsertText([odd]),
+    }));
+    assert.equal(lastRows.length, 1);
+    assert.deepEqual((await logged(odd.entityId))[0]!.fields, odd.fields);
+  });
+});
