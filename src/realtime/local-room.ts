@@ -100,6 +100,7 @@ export class LocalRoom {
   }
 
   private async drain(): Promise<void> {
+    let progressed = false;
     for (;;) {
       const entries = await readTripLog(this.deps.database, {
         tripId: this.tripId,
@@ -137,6 +138,7 @@ export class LocalRoom {
         this.pending.delete(key);
         this.missingSince.delete(key);
         this.position = entry.cursor;
+        progressed = true;
         if (event) this.relay(event);
       }
       if (waiting || entries.length < PAGE) break;
@@ -146,7 +148,11 @@ export class LocalRoom {
       // Below the position: already relayed. Very old: not in this trip's log after all.
       if (compareCursors(event.cursor, this.position) <= 0 || at < stale) this.pending.delete(key);
     }
-    if (this.pending.size === 0 && this.missingSince.size === 0) this.retryMs = RETRY_MIN_MS;
+    // The retry backs off only while waiting achieves nothing. Under a steady stream of writes
+    // something is nearly always pending, so resetting only when nothing was would let the delay
+    // double to its cap between two frames: a change then waited up to 250 ms for a retry
+    // whenever the transaction holding the watermark back published nothing to wake this room.
+    if (progressed || (this.pending.size === 0 && this.missingSince.size === 0)) this.retryMs = RETRY_MIN_MS;
   }
 
   /** Relays one change to the sockets allowed to see it, then applies its effect. */

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/index.ts';
+import { prepared } from '../db/prepared.ts';
 import {
   readChanges,
   rowsOf,
@@ -34,10 +35,33 @@ export async function readTripLog(
       order by changes.txid desc, changes.seq desc limit 1`);
     return rowsOf(result).map(toEntry);
   }
-  const result = await database.db.execute(sql`
-    select * from stp_trip_log(${props.tripId}::uuid, ${props.after.txid.toString()}::xid8,
-      ${props.after.seq.toString()}::bigint, ${props.limit}::integer, ${props.newest === true})`);
-  return rowsOf(result).map(toEntry);
+  // A prepared statement: every instance runs this before every live frame it relays.
+  const rows = await prepared(database.db, 'trip_log', (db) =>
+    db
+      .select({
+        txid: sql<string>`l.txid`,
+        seq: sql<string>`l.seq`,
+        trip_id: sql<string | null>`l.trip_id`,
+        entity: sql<string>`l.entity`,
+        entity_id: sql<string>`l.entity_id`,
+        op: sql<ChangeEntry['op']>`l.op`,
+        version: sql<number>`l.version`,
+        actor_id: sql<string | null>`l.actor_id`,
+        fields: sql<string[]>`l.fields`,
+        created_at: sql<string | Date>`l.created_at`,
+      })
+      .from(
+        sql`stp_trip_log(${sql.placeholder('tripId')}::uuid, ${sql.placeholder('txid')}::xid8,
+          ${sql.placeholder('seq')}::bigint, ${sql.placeholder('limit')}::integer, ${sql.placeholder('newest')}::boolean) l`,
+      ),
+  ).execute({
+    tripId: props.tripId,
+    txid: props.after.txid.toString(),
+    seq: props.after.seq.toString(),
+    limit: props.limit,
+    newest: props.newest === true,
+  });
+  return rows.map(toEntry);
 }
 
 /** The newest position of the trip's log below the watermark: live delivery starts after it. */

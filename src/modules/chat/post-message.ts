@@ -1,4 +1,6 @@
-import { and, eq, or } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, eq, or, sql } from 'drizzle-orm';
+import { prepared } from '../../db/prepared.ts';
 import { chatMessages, type ChatMessageRow } from '../../db/schema/index.ts';
 import { isForeignKeyViolation } from '../../db/errors.ts';
 import { conflict, fieldError, notFound, permissionDenied } from '../../http/errors.ts';
@@ -68,21 +70,34 @@ async function insertMessage(
 ): Promise<ChatMessageRow[]> {
   const { input } = props;
   try {
-    return await unit.tx
-      .insert(chatMessages)
-      .values({
-        ...(input.id ? { id: input.id } : {}),
-        chatRoomId: roomId,
-        tripId: props.tripId,
-        senderId: props.userId,
-        content,
-        messageType: input.message_type ?? 'text',
-        replyToId: input.reply_to ?? null,
-        clientId: input.client_id ?? null,
-      })
-      // Any unique key (the id, or the sender's client_id) means "already posted".
-      .onConflictDoNothing()
-      .returning();
+    // Prepared: the hot path of every chat message. The id is made here when the client sent
+    // none (a random uuid, as the column's default would), so the statement text never varies.
+    return await prepared(unit.tx, 'post_message', (db) =>
+      db
+        .insert(chatMessages)
+        .values({
+          id: sql.placeholder('id'),
+          chatRoomId: sql.placeholder('roomId'),
+          tripId: sql.placeholder('tripId'),
+          senderId: sql.placeholder('senderId'),
+          content: sql.placeholder('content'),
+          messageType: sql.placeholder('messageType'),
+          replyToId: sql.placeholder('replyToId'),
+          clientId: sql.placeholder('clientId'),
+        })
+        // Any unique key (the id, or the sender's client_id) means "already posted".
+        .onConflictDoNothing()
+        .returning(),
+    ).execute({
+      id: input.id ?? randomUUID(),
+      roomId,
+      tripId: props.tripId,
+      senderId: props.userId,
+      content,
+      messageType: input.message_type ?? 'text',
+      replyToId: input.reply_to ?? null,
+      clientId: input.client_id ?? null,
+    });
   } catch (error) {
     if (isForeignKeyViolation(error)) throw notFound('Trip not found.');
     throw error;
