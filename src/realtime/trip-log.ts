@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../db/index.ts';
 import { prepared } from '../db/prepared.ts';
 import {
+  changeRowFields,
   readChanges,
   rowsOf,
   START,
@@ -37,23 +38,10 @@ export async function readTripLog(
   }
   // A prepared statement: every instance runs this before every live frame it relays.
   const rows = await prepared(database.db, 'trip_log', (db) =>
-    db
-      .select({
-        txid: sql<string>`l.txid`,
-        seq: sql<string>`l.seq`,
-        trip_id: sql<string | null>`l.trip_id`,
-        entity: sql<string>`l.entity`,
-        entity_id: sql<string>`l.entity_id`,
-        op: sql<ChangeEntry['op']>`l.op`,
-        version: sql<number>`l.version`,
-        actor_id: sql<string | null>`l.actor_id`,
-        fields: sql<string[]>`l.fields`,
-        created_at: sql<string | Date>`l.created_at`,
-      })
-      .from(
-        sql`stp_trip_log(${sql.placeholder('tripId')}::uuid, ${sql.placeholder('txid')}::xid8,
+    db.select(changeRowFields('l')).from(
+      sql`stp_trip_log(${sql.placeholder('tripId')}::uuid, ${sql.placeholder('txid')}::xid8,
           ${sql.placeholder('seq')}::bigint, ${sql.placeholder('limit')}::integer, ${sql.placeholder('newest')}::boolean) l`,
-      ),
+    ),
   ).execute({
     tripId: props.tripId,
     txid: props.after.txid.toString(),

@@ -56,6 +56,26 @@ export type ChangeRow = {
   created_at: string | Date;
 };
 
+/**
+ * A ChangeRow selected from `alias` (a `changes` row, or a row of stp_trip_log, whose txid is text
+ * already) in a query-builder select, so the statement can be prepared.
+ */
+export const changeRowFields = (alias: string) => {
+  const column = (name: string) => sql.raw(`${alias}.${name}`);
+  return {
+    txid: sql<string>`${column('txid')}::text`,
+    seq: sql<string>`${column('seq')}`,
+    trip_id: sql<string | null>`${column('trip_id')}`,
+    entity: sql<string>`${column('entity')}`,
+    entity_id: sql<string>`${column('entity_id')}`,
+    op: sql<ChangeEntry['op']>`${column('op')}`,
+    version: sql<number>`${column('version')}`,
+    actor_id: sql<string | null>`${column('actor_id')}`,
+    fields: sql<string[]>`${column('fields')}`,
+    created_at: sql<string | Date>`${column('created_at')}`,
+  };
+};
+
 /** Rows of a raw query, from either driver (node-postgres wraps them in `rows`). */
 export const rowsOf = <T = ChangeRow>(result: unknown): T[] =>
   (result as { rows?: T[] }).rows ?? (result as T[]);
@@ -154,18 +174,7 @@ export async function readMemberChanges(
   };
   const select = (db: Db | Tx) =>
     db
-      .select({
-        txid: sql<string>`c.txid::text`,
-        seq: sql<string>`c.seq`,
-        trip_id: sql<string | null>`c.trip_id`,
-        entity: sql<string>`c.entity`,
-        entity_id: sql<string>`c.entity_id`,
-        op: sql<ChangeEntry['op']>`c.op`,
-        version: sql<number>`c.version`,
-        actor_id: sql<string | null>`c.actor_id`,
-        fields: sql<string[]>`c.fields`,
-        created_at: sql<string | Date>`c.created_at`,
-      })
+      .select(changeRowFields('c'))
       .from(memberChangesQuery(props.limit))
       .orderBy(sql`c.txid`, sql`c.seq`);
   const rows = PREPARED_LIMITS.has(props.limit)
