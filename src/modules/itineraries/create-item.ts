@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import { prepared } from '../../db/prepared.ts';
 import { itineraryItems, type ItineraryItemRow } from '../../db/schema/index.ts';
 import { conflict } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
@@ -28,22 +30,34 @@ export async function createItem(
   const day = await lockDay(unit.tx, props.dayId);
   // The position is counted by the insert itself: a statement after the lock, so it sees every
   // item committed before the lock was granted (one round trip fewer than counting first).
-  const position = sql<number>`(select count(*)::integer from ${itineraryItems} where ${itineraryItems.itineraryId} = ${day.id})`;
-  const [item] = await unit.tx
-    .insert(itineraryItems)
-    .values({
-      ...(input.id ? { id: input.id } : {}),
-      itineraryId: day.id,
-      tripId: day.tripId,
-      title,
-      description: input.description ?? '',
-      startTime,
-      endTime,
-      location: input.location ?? '',
-      position,
-    })
-    .onConflictDoNothing({ target: itineraryItems.id })
-    .returning();
+  // Prepared (built once per process): the id is made here when the client sent none, a random
+  // uuid as the column's default would be, so the statement text never varies.
+  const [item] = await prepared(unit.tx, 'create_item', (db) =>
+    db
+      .insert(itineraryItems)
+      .values({
+        id: sql.placeholder('id'),
+        itineraryId: sql.placeholder('dayId'),
+        tripId: sql.placeholder('tripId'),
+        title: sql.placeholder('title'),
+        description: sql.placeholder('description'),
+        startTime: sql.placeholder('startTime'),
+        endTime: sql.placeholder('endTime'),
+        location: sql.placeholder('location'),
+        position: sql<number>`(select count(*)::integer from ${itineraryItems} where ${itineraryItems.itineraryId} = ${sql.placeholder('dayId')})`,
+      })
+      .onConflictDoNothing({ target: itineraryItems.id })
+      .returning(),
+  ).execute({
+    id: input.id ?? randomUUID(),
+    dayId: day.id,
+    tripId: day.tripId,
+    title,
+    description: input.description ?? '',
+    startTime,
+    endTime,
+    location: input.location ?? '',
+  });
   if (!item) {
     const existing = await findItem(unit.tx, input.id!);
     if (

@@ -1,4 +1,5 @@
-import { inArray } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
+import { prepared } from '../../db/prepared.ts';
 import { pollVotes, type PollRow } from '../../db/schema/index.ts';
 import { fieldError } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
@@ -45,10 +46,16 @@ export async function castVote(
       countVote(ballot, vote.optionId, -1);
     }
   }
-  const [vote] = await unit.tx
-    .insert(pollVotes)
-    .values({ pollId: poll.id, optionId: props.optionId, userId })
-    .returning();
+  const [vote] = await prepared(unit.tx, 'cast_vote', (db) =>
+    db
+      .insert(pollVotes)
+      .values({
+        pollId: sql.placeholder('pollId'),
+        optionId: sql.placeholder('optionId'),
+        userId: sql.placeholder('userId'),
+      })
+      .returning(),
+  ).execute({ pollId: poll.id, optionId: props.optionId, userId });
   await recordVote(unit, poll, vote!, 'insert', userId);
   countVote(ballot, vote!.optionId, 1);
   return { poll: await recordCountsChanged(unit, poll, userId), ballot };
