@@ -470,6 +470,27 @@ describe('GET/PATCH/PUT/DELETE polls/{id}/', () => {
     assert.equal(last.actorId, t.owner.id);
   });
 
+  it('every vote and withdrawal bumps the poll version once, and its logged version is the stored one', async () => {
+    const t = await setupTrip();
+    const poll = await createPoll(t.editor, t.tripId);
+    const url = `${API}/polls/${poll.id}/vote/`;
+    assert.equal((await vote(t.viewer, poll.id, poll.options[0].id)).status, 201);
+    assert.equal((await vote(t.viewer, poll.id, poll.options[1].id)).status, 201, 'a replacing vote');
+    assert.equal((await call(app, 'DELETE', url, { token: t.viewer.access })).status, 200);
+    assert.equal((await vote(t.viewer, poll.id, poll.options[0].id)).status, 201);
+    const [row] = await db.select().from(polls).where(eq(polls.id, poll.id));
+    assert.equal(row!.version, 1 + 4);
+    assert.ok(row!.updatedAt.getTime() >= row!.createdAt.getTime());
+    const logged = (await changesOf(poll.id)).filter((c) => c.op === 'update');
+    assert.deepEqual(
+      logged.map((c) => c.version),
+      [2, 3, 4, 5],
+    );
+    const detail = await call(app, 'GET', `${API}/polls/${poll.id}/`, { token: t.viewer.access });
+    assert.equal(detail.body.version, 5);
+    assert.equal(detail.body.total_votes, 1);
+  });
+
   it('the creator may delete its poll; its votes go with it', async () => {
     const t = await setupTrip();
     const poll = await createPoll(t.editor, t.tripId);

@@ -359,7 +359,10 @@ describe('sync push: rules are the REST rules', () => {
     assert.equal(voted.object_entity, 'poll');
     assert.equal(voted.object.total_votes, 1);
     assert.equal(voted.object.options[1].user_voted, true);
+    assert.equal(voted.version, 2, 'the pushed vote answers with the version it gave the poll');
+    assert.equal(voted.object.version, 2);
     assert.equal(edited.status, 'applied', 'a vote bumps the version but touches no edited field');
+    assert.equal(edited.version, 3);
     assert.equal(edited.object.question, 'Where to?');
 
     // A retried create with a fresh mutation id returns the same object, no duplicate.

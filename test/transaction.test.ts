@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { changes } from '../src/db/schema/index.ts';
-import { transactionEndingWith } from '../src/db/transaction.ts';
+import { literal, transactionEndingWith } from '../src/db/transaction.ts';
 import {
   changesInsertText,
   recordChange,
@@ -31,7 +31,7 @@ describe(`transactions ending with their last statement (${kind})`, () => {
     const last = [change(), change(['a', 'b'])];
     const { value, lastRows } = await transactionEndingWith(db, async (tx) => {
       await recordChange(tx, first);
-      return { value: 'done', last: changesInsertText(last) };
+      return { value: 'done', last: [changesInsertText(last)] };
     });
     assert.equal(value, 'done');
     const recorded = recordedAfterCommit(last, lastRows);
@@ -50,17 +50,51 @@ describe(`transactions ending with their last statement (${kind})`, () => {
         await recordChange(tx, first);
         return {
           value: null,
-          last: `insert into changes (entity, entity_id, op, version) values ('user', 'not-a-uuid', 'update', 1)`,
+          last: [
+            `insert into changes (entity, entity_id, op, version) values ('user', 'not-a-uuid', 'update', 1)`,
+          ],
         };
       }),
       /uuid/,
     );
     assert.equal((await logged(first.entityId)).length, 0, 'the body was rolled back');
     // Every pooled connection still works (none was returned in an aborted transaction).
-    for (let i = 0; i < 12; i++) await transactionEndingWith(db, async () => ({ value: i, last: null }));
+    for (let i = 0; i < 12; i++) await transactionEndingWith(db, async () => ({ value: i, last: [] }));
     const again = change();
-    await transactionEndingWith(db, async () => ({ value: null, last: changesInsertText([again]) }));
+    await transactionEndingWith(db, async () => ({ value: null, last: [changesInsertText([again])] }));
     assert.equal((await logged(again.entityId)).length, 1);
+  });
+
+  it('several statements before COMMIT run in order; the rows handed back are the last one’s', async () => {
+    const first = change();
+    const second = change(['x']);
+    const { lastRows } = await transactionEndingWith(db, async () => ({
+      value: null,
+      last: [changesInsertText([first]), changesInsertText([second])],
+    }));
+    const [a] = await logged(first.entityId);
+    const [b] = await logged(second.entityId);
+    assert.ok(a && b && a.seq < b.seq, 'both committed, in order');
+    assert.equal(recordedAfterCommit([second], lastRows)[0]!.cursor.seq, b.seq);
+    // A failing second statement takes the first (and the body) with it.
+    const third = change();
+    await assert.rejects(
+      transactionEndingWith(db, async () => ({
+        value: null,
+        last: [changesInsertText([third]), `select 1/0`],
+      })),
+      // Drizzle wraps PGlite's error ("Failed query"); PostgreSQL's reaches here as it is.
+      (error: Error) => /division by zero/.test(`${error.message} ${String(error.cause)}`),
+    );
+    assert.equal((await logged(third.entityId)).length, 0);
+  });
+
+  it('literal() quotes strings, refuses non-integers, and writes null', () => {
+    assert.equal(literal(null), 'null');
+    assert.equal(literal(42), '42');
+    assert.equal(literal(`it's`), `'it''s'`);
+    assert.throws(() => literal(1.5));
+    assert.throws(() => literal(Number.NaN));
   });
 
   it('a body that throws commits nothing and sends no last statement', async () => {
@@ -79,7 +113,7 @@ describe(`transactions ending with their last statement (${kind})`, () => {
     const odd = change([`o'brien`, 'back\\slash', "x'); drop table changes; --", 'ünï']);
     const { lastRows } = await transactionEndingWith(db, async () => ({
       value: null,
-      last: changesInsertText([odd]),
+      last: [changesInsertText([odd])],
     }));
     assert.equal(lastRows.length, 1);
     assert.deepEqual((await logged(odd.entityId))[0]!.fields, odd.fields);

@@ -4,11 +4,11 @@ import type { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { Db, Tx } from './client.ts';
 
-/** What a transaction's body hands back: its value, and a statement to send together with COMMIT. */
+/** What a transaction's body hands back: its value, and statements to send together with COMMIT. */
 export interface Ending<T> {
   value: T;
-  /** SQL text with literals only (no parameters), or null. */
-  last: string | null;
+  /** SQL statements with literals only (no parameters), run in order before COMMIT; may be empty. */
+  last: string[];
 }
 
 /** The parts of Drizzle's node-postgres session a transaction of our own needs (private in its types). */
@@ -19,20 +19,34 @@ interface PgSessionParts {
   options: ConstructorParameters<typeof NodePgSession>[3] & { logger?: Logger };
 }
 
+/**
+ * A value as an SQL literal, for statements sent with COMMIT (a simple-protocol query carries no
+ * parameters): strings quoted by pg's escapeLiteral, integers checked, null as null.
+ */
+export function literal(value: string | number | null): string {
+  if (value === null) return 'null';
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new Error(`not an integer literal: ${value}`);
+    return String(value);
+  }
+  return pg.escapeLiteral(value);
+}
+
 const rowsOf = (result: unknown): Record<string, unknown>[] =>
   (result as { rows?: Record<string, unknown>[] }).rows ?? (result as Record<string, unknown>[]);
 
 /**
- * Runs `fn` in a transaction, like `db.transaction`, except that the statement `fn` ends with is
+ * Runs `fn` in a transaction, like `db.transaction`, except that the statements `fn` ends with are
  * sent in the same round trip as COMMIT (one simple-protocol query of two statements). Every write
  * ends by appending its change-log rows; on PostgreSQL each round trip costs both processes a
  * socket write and a wake-up, which under load are a large share of a write's CPU, so this saves
- * one of a write's five or six. If either statement fails, nothing is committed: PostgreSQL skips
+ * one of a write's five or six. If any statement fails, nothing is committed: PostgreSQL skips
  * the rest of the query and the transaction is rolled back here, as any failed transaction is.
  *
  * This builds Drizzle's own transaction objects around a pooled client (what `db.transaction`
  * does inside), so `tx` behaves exactly as it would there. PGlite, where a round trip is a
- * function call, keeps `db.transaction` and runs `last` as one more statement.
+ * function call, keeps `db.transaction` and runs `last` as statements of their own. `lastRows`
+ * are the rows the last of them returned.
  */
 export async function transactionEndingWith<T>(
   db: Db,
@@ -43,7 +57,9 @@ export async function transactionEndingWith<T>(
   if (!onPool)
     return db.transaction(async (tx) => {
       const { value, last } = await fn(tx);
-      return { value, lastRows: last ? rowsOf(await tx.execute(sql.raw(last))) : [] };
+      let lastRows: Record<string, unknown>[] = [];
+      for (const statement of last) lastRows = rowsOf(await tx.execute(sql.raw(statement)));
+      return { value, lastRows };
     });
 
   const client = await (session.client as pg.Pool).connect();
@@ -54,10 +70,11 @@ export async function transactionEndingWith<T>(
     await tx.execute(sql`begin`);
     try {
       const { value, last } = await fn(tx);
-      const text = last ? `${last};\ncommit` : 'commit';
+      const text = [...last, 'commit'].join(';\n');
       session.options.logger?.logQuery(text, []);
       const result: pg.QueryResult | pg.QueryResult[] = await client.query(text);
-      return { value, lastRows: last && Array.isArray(result) ? result[0]!.rows : [] };
+      // One result per statement; the one before COMMIT is the last of `last`.
+      return { value, lastRows: last.length && Array.isArray(result) ? result.at(-2)!.rows : [] };
     } catch (error) {
       // After a failed COMMIT there is no transaction left and this only warns; a connection that
       // cannot even roll back is dropped from the pool rather than reused.

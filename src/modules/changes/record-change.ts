@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { escapeLiteral } from 'pg';
 import { prepared } from '../../db/prepared.ts';
+import { literal } from '../../db/transaction.ts';
 import { changes } from '../../db/schema/index.ts';
 import type { Db, Tx } from '../../db/index.ts';
 import type { Cursor } from './read-changes.ts';
@@ -89,8 +89,6 @@ export async function recordChanges(tx: Tx | Db, list: readonly ChangeInput[]): 
   return recordedFrom(list, rows);
 }
 
-const literal = (value: string | null) => (value === null ? 'null' : escapeLiteral(value));
-
 /**
  * The same insert as recordChanges as SQL text with every value a quoted literal (pg's
  * escapeLiteral), for the unit of work to send together with COMMIT, where a simple-protocol
@@ -98,9 +96,8 @@ const literal = (value: string | null) => (value === null ? 'null' : escapeLiter
  */
 export function changesInsertText(list: readonly ChangeInput[]): string {
   const values = list.map((c) => {
-    if (!Number.isSafeInteger(c.version)) throw new Error(`change log: version ${c.version}`);
     const fields = c.fields.length ? `array[${c.fields.map(literal).join(', ')}]` : `'{}'`;
-    return `(${literal(c.tripId)}::uuid, ${literal(c.entity)}, ${literal(c.entityId)}::uuid, ${literal(c.op)}, ${c.version}, ${literal(c.actorId)}::uuid, ${fields}::text[])`;
+    return `(${literal(c.tripId)}::uuid, ${literal(c.entity)}, ${literal(c.entityId)}::uuid, ${literal(c.op)}, ${literal(c.version)}, ${literal(c.actorId)}::uuid, ${fields}::text[])`;
   });
   return (
     'insert into changes (trip_id, entity, entity_id, op, version, actor_id, fields) values ' +

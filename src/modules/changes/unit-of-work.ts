@@ -22,6 +22,13 @@ export interface Unit {
   record: Record;
   /** Runs `fn` once this transaction has committed (never after a rollback). */
   afterCommit: (fn: () => void) => void;
+  /**
+   * A write whose result nothing in the unit reads, sent with COMMIT (before the change-log rows)
+   * instead of in a round trip of its own: SQL text whose values are quoted literals (`literal`).
+   * It fails the transaction like any statement. For a row the unit holds locked, so what it will
+   * write is known in advance (a poll's version bump after a vote).
+   */
+  atCommit: (statement: string) => void;
 }
 
 /**
@@ -38,6 +45,7 @@ export async function inTransaction<T>(
   const committed: (() => void)[] = [];
   const attempt = async () => {
     const pending: ChangeInput[] = []; // a retried transaction starts over
+    const deferred: string[] = [];
     committed.length = 0;
     // The change-log rows are the transaction's last statement, sent along with COMMIT.
     const { value, lastRows } = await transactionEndingWith(ctx.db, async (tx) => {
@@ -45,8 +53,9 @@ export async function inTransaction<T>(
         tx,
         record: async (change) => void pending.push(change),
         afterCommit: (hook) => void committed.push(hook),
+        atCommit: (statement) => void deferred.push(statement),
       });
-      return { value, last: pending.length > 0 ? changesInsertText(pending) : null };
+      return { value, last: [...deferred, ...(pending.length > 0 ? [changesInsertText(pending)] : [])] };
     });
     recorded = pending.length > 0 ? recordedAfterCommit(pending, lastRows) : [];
     return value;

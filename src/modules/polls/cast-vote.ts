@@ -12,10 +12,16 @@ import { assertOpenForVotes, recordCountsChanged, recordVote } from './vote-log.
  * on one poll run one after another: a single-choice poll's replace (delete the old vote, insert
  * the new) is atomic and a concurrent double vote by one user leaves exactly one vote.
  * Whether the poll is past its deadline is read with the database clock under that lock.
+ * The poll returned is the row as locked, before the vote's version bump.
  */
 export async function castVote(
   unit: Unit,
-  props: { userId: string; pollId: string; optionId: string },
+  props: {
+    userId: string;
+    pollId: string;
+    optionId: string;
+    /** Nothing reads the poll row before commit: its version bump may go out with COMMIT. */ bumpAtCommit?: boolean;
+  },
 ): Promise<{ poll: PollRow; ballot: Ballot }> {
   const { userId } = props;
   const { poll, expired } = await authorizePoll(unit.tx, {
@@ -58,5 +64,6 @@ export async function castVote(
   ).execute({ pollId: poll.id, optionId: props.optionId, userId });
   await recordVote(unit, poll, vote!, 'insert', userId);
   countVote(ballot, vote!.optionId, 1);
-  return { poll: await recordCountsChanged(unit, poll, userId), ballot };
+  await recordCountsChanged(unit, poll, userId, { atCommit: props.bumpAtCommit });
+  return { poll, ballot };
 }

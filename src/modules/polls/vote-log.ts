@@ -1,6 +1,6 @@
-import { eq, sql } from 'drizzle-orm';
-import { prepared } from '../../db/prepared.ts';
-import { polls, type PollRow, type PollVoteRow } from '../../db/schema/index.ts';
+import { sql } from 'drizzle-orm';
+import { literal } from '../../db/transaction.ts';
+import type { PollRow, PollVoteRow } from '../../db/schema/index.ts';
 import { badRequest } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
 
@@ -34,23 +34,28 @@ export async function recordVote(
  * The counts are part of the poll object, so a vote changes it: bump its version (its ETag) and log
  * a poll update naming only the count fields. A live or syncing client that knows the poll learns
  * the new counts from this one event; the sync merge sees no overlap with edits of the question.
+ * The caller holds the poll FOR UPDATE (authorizePoll with `lock`), so the next version is known
+ * here. With `atCommit` the bump goes out with COMMIT instead of in a round trip of its own: only
+ * for a caller that reads nothing of the poll row before commit (the REST vote routes answer from
+ * the ballot; a sync push presents the poll afterwards, so it bumps at once).
  */
-export async function recordCountsChanged(unit: Unit, poll: PollRow, actorId: string): Promise<PollRow> {
-  const [updated] = await prepared(unit.tx, 'poll_counts_changed', (db) =>
-    db
-      .update(polls)
-      .set({ version: sql`${polls.version} + 1`, updatedAt: sql`now()` })
-      .where(eq(polls.id, sql.placeholder('id')))
-      .returning(),
-  ).execute({ id: poll.id });
+export async function recordCountsChanged(
+  unit: Unit,
+  poll: PollRow,
+  actorId: string,
+  options: { atCommit?: boolean } = {},
+): Promise<void> {
+  const version = poll.version + 1;
+  const bump = `update polls set version = ${literal(version)}, updated_at = now() where id = ${literal(poll.id)}::uuid`;
+  if (options.atCommit) unit.atCommit(bump);
+  else await unit.tx.execute(sql.raw(bump));
   await unit.record({
     tripId: poll.tripId,
     entity: 'poll',
     entityId: poll.id,
     op: 'update',
-    version: updated!.version,
+    version,
     actorId,
     fields: ['options', 'total_votes'],
   });
-  return updated!;
 }

@@ -13,7 +13,12 @@ import { assertOpenForVotes, recordCountsChanged, recordVote } from './vote-log.
  */
 export async function withdrawVote(
   unit: Unit,
-  props: { userId: string; pollId: string; optionId: string | null },
+  props: {
+    userId: string;
+    pollId: string;
+    optionId: string | null;
+    /** Nothing reads the poll row before commit: its version bump may go out with COMMIT. */ bumpAtCommit?: boolean;
+  },
 ): Promise<{ poll: PollRow; ballot: Ballot }> {
   const { userId, optionId } = props;
   const { poll, expired } = await authorizePoll(unit.tx, {
@@ -48,5 +53,6 @@ export async function withdrawVote(
     await recordVote(unit, poll, vote, 'delete', userId);
     countVote(ballot, vote.optionId, -1);
   }
-  return { poll: await recordCountsChanged(unit, poll, userId), ballot };
+  await recordCountsChanged(unit, poll, userId, { atCommit: props.bumpAtCommit });
+  return { poll, ballot };
 }
