@@ -12,6 +12,10 @@ export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 /** A transaction handle; use cases take `Db | Tx` so they compose inside a caller's transaction. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
+/** Rows of a raw query's result, from either driver (node-postgres wraps them in `rows`). */
+export const rowsOf = <T = Record<string, unknown>>(result: unknown): T[] =>
+  (result as { rows?: T[] }).rows ?? (result as T[]);
+
 /** Runs one raw SQL statement on a single session (migrations, backups, admin commands). */
 export type RawExec = (text: string, params?: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
 

@@ -2,7 +2,7 @@ import { sql, type Logger } from 'drizzle-orm';
 import { NodePgSession, NodePgTransaction } from 'drizzle-orm/node-postgres';
 import type { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
-import type { Db, Tx } from './client.ts';
+import { rowsOf, type Db, type Tx } from './client.ts';
 
 /** What a transaction's body hands back: its value, and statements to send together with COMMIT. */
 export interface Ending<T> {
@@ -31,9 +31,6 @@ export function literal(value: string | number | null): string {
   }
   return pg.escapeLiteral(value);
 }
-
-const rowsOf = (result: unknown): Record<string, unknown>[] =>
-  (result as { rows?: Record<string, unknown>[] }).rows ?? (result as Record<string, unknown>[]);
 
 /**
  * Runs `fn` in a transaction, like `db.transaction`, except that the statements `fn` ends with are
@@ -67,8 +64,8 @@ export async function transactionEndingWith<T>(
   try {
     const own = new NodePgSession(client, session.dialect, session.schema, session.options);
     const tx = new NodePgTransaction(session.dialect, own, session.schema) as unknown as Tx;
-    await tx.execute(sql`begin`);
     try {
+      await tx.execute(sql`begin`);
       const { value, last } = await fn(tx);
       const text = [...last, 'commit'].join(';\n');
       session.options.logger?.logQuery(text, []);
@@ -76,8 +73,8 @@ export async function transactionEndingWith<T>(
       // One result per statement; the one before COMMIT is the last of `last`.
       return { value, lastRows: last.length && Array.isArray(result) ? result.at(-2)!.rows : [] };
     } catch (error) {
-      // After a failed COMMIT there is no transaction left and this only warns; a connection that
-      // cannot even roll back is dropped from the pool rather than reused.
+      // After a failed BEGIN or COMMIT there is no transaction left and this only warns; a
+      // connection that cannot even roll back is dropped from the pool rather than reused.
       await client.query('rollback').catch((rollbackError: Error) => (broken = rollbackError));
       throw error;
     }

@@ -1,7 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { prepared } from '../../db/prepared.ts';
+import { literal } from '../../db/transaction.ts';
 import { SYNC_LOG_PREDICATE } from '../../db/schema/index.ts';
-import type { Db, Tx } from '../../db/index.ts';
+import { rowsOf as rawRows, type Db, type Tx } from '../../db/client.ts';
 
 /**
  * A position in the change log: the transaction id and sequence of the last change served.
@@ -76,9 +77,8 @@ export const changeRowFields = (alias: string) => {
   };
 };
 
-/** Rows of a raw query, from either driver (node-postgres wraps them in `rows`). */
-export const rowsOf = <T = ChangeRow>(result: unknown): T[] =>
-  (result as { rows?: T[] }).rows ?? (result as T[]);
+/** Rows of a raw query, from either driver; change rows unless told otherwise. */
+export const rowsOf = <T = ChangeRow>(result: unknown): T[] => rawRows<T>(result);
 
 export const toEntry = (row: ChangeRow): ChangeEntry => ({
   cursor: { txid: BigInt(row.txid), seq: BigInt(row.seq) },
@@ -136,7 +136,7 @@ function memberChangesQuery(limit: number): SQL {
     and c.txid < pg_snapshot_xmin(pg_current_snapshot()) and c.${SYNC_LOG_PREDICATE}`;
   const userId = sql`${sql.placeholder('userId')}::uuid`;
   const trips = sql`(select count(*) from (select 1 from trip_members where user_id = ${userId} limit ${sql.raw(String(FEW_TRIPS + 1))}) few)`;
-  const bound = sql.raw(String(limit));
+  const bound = sql.raw(literal(limit)); // an integer, or this throws
   return sql`(
       (select c.txid, c.seq
        from trip_members m cross join lateral (

@@ -20,7 +20,8 @@ export async function castVote(
     userId: string;
     pollId: string;
     optionId: string;
-    /** Nothing reads the poll row before commit: its version bump may go out with COMMIT. */ bumpAtCommit?: boolean;
+    /** Nothing reads the poll row before commit: its version bump may go out with COMMIT. */
+    bumpAtCommit?: boolean;
   },
 ): Promise<{ poll: PollRow; ballot: Ballot }> {
   const { userId } = props;

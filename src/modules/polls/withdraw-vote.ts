@@ -17,7 +17,8 @@ export async function withdrawVote(
     userId: string;
     pollId: string;
     optionId: string | null;
-    /** Nothing reads the poll row before commit: its version bump may go out with COMMIT. */ bumpAtCommit?: boolean;
+    /** Nothing reads the poll row before commit: its version bump may go out with COMMIT. */
+    bumpAtCommit?: boolean;
   },
 ): Promise<{ poll: PollRow; ballot: Ballot }> {
   const { userId, optionId } = props;
