@@ -98,7 +98,9 @@ describe('limits', () => {
     const rt = await startRealtimeApp();
     const owner = await createUser(rt.app);
     const trip = await makeTrip(rt.app, owner);
-    const shortLived = await createAccessTokens(rt.config.secretKey, 1).sign(owner.id);
+    // Two seconds: expiry is counted in whole seconds from the current one, so a one-second
+    // token signed late in a second could already be expired when the socket connects.
+    const shortLived = await createAccessTokens(rt.config.secretKey, 2).sign(owner.id);
     const client = await rt.connect(trip.id, null, { query: `token=${shortLived}` });
     await client.next('message_history');
     const closed = await client.closed;

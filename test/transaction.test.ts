@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import { rowsOf, type Tx } from '../src/db/client.ts';
+import { prepared } from '../src/db/prepared.ts';
 import { changes } from '../src/db/schema/index.ts';
 import { literal, transactionEndingWith } from '../src/db/transaction.ts';
 import {
@@ -117,5 +119,103 @@ describe(`transactions ending with their last statement (${kind})`, () => {
     }));
     assert.equal(lastRows.length, 1);
     assert.deepEqual((await logged(odd.entityId))[0]!.fields, odd.fields);
+  });
+});
+
+describe(`transactions: BEGIN sent with the first statement (${kind})`, () => {
+  const insertChange = (tx: Tx, c: ChangeInput) =>
+    tx.insert(changes).values({ entity: c.entity, entityId: c.entityId, op: c.op, version: c.version });
+
+  it('a first statement that succeeds is inside the transaction: a body that throws afterwards leaves nothing', async () => {
+    const first = change();
+    await assert.rejects(
+      transactionEndingWith(db, async (tx) => {
+        await insertChange(tx, first); // unnamed, with parameters: the batched path
+        // Another connection must not see it yet (PGlite has one connection: nothing to ask).
+        if (kind === 'postgres') assert.equal((await logged(first.entityId)).length, 0, 'not yet visible');
+        throw new Error('refused');
+      }),
+      /refused/,
+    );
+    assert.equal((await logged(first.entityId)).length, 0);
+  });
+
+  it('hands the first statement its own rows, not BEGIN’s, and a failing first statement rolls back', async () => {
+    for (let i = 0; i < 15; i++) {
+      const { value } = await transactionEndingWith(db, async (tx) => {
+        const rows = rowsOf(await tx.execute(sql`select ${i}::integer as n, 'x' as s`));
+        return { value: rows, last: [] };
+      });
+      assert.deepEqual(value, [{ n: i, s: 'x' }]);
+      await assert.rejects(
+        transactionEndingWith(db, async (tx) => {
+          await tx.execute(sql`select 1/0`); // no parameters: still one batch with BEGIN
+          return { value: null, last: [] };
+        }),
+        (error: Error) => /division by zero/.test(`${error.message} ${String(error.cause)}`),
+      );
+    }
+    const after = change();
+    await transactionEndingWith(db, async (tx) => ({ value: await insertChange(tx, after), last: [] }));
+    assert.equal((await logged(after.entityId)).length, 1, 'every connection still works');
+  });
+
+  it('a named statement first (prepared on this connection or not yet) commits or rolls back as asked', async () => {
+    const made = Array.from({ length: 30 }, () => change());
+    for (const [i, c] of made.entries()) {
+      const attempt = transactionEndingWith(db, async (tx) => {
+        await prepared(tx, 'test_tx_first_named', (d) =>
+          d.insert(changes).values({
+            entity: 'user',
+            entityId: sql.placeholder('id'),
+            op: 'update',
+            version: 1,
+          }),
+        ).execute({ id: c.entityId });
+        if (i % 3 === 0) throw new Error('refused');
+        return { value: null, last: [changesInsertText([change()])] };
+      });
+      if (i % 3 === 0) await assert.rejects(attempt, /refused/);
+      else await attempt;
+    }
+    for (const [i, c] of made.entries())
+      assert.equal((await logged(c.entityId)).length, i % 3 === 0 ? 0 : 1, `transaction ${i}`);
+  });
+
+  it('a named statement that cannot be prepared fails the same way every time, and the pool recovers', async () => {
+    for (let i = 0; i < 3; i++)
+      await assert.rejects(
+        transactionEndingWith(db, async (tx) => {
+          await prepared(tx, 'test_tx_broken_named', (d) =>
+            d.select({ n: sql<number>`1` }).from(sql`no_such_table`),
+          ).execute();
+          return { value: null, last: [] };
+        }),
+        (error: Error) => /no_such_table/.test(`${error.message} ${String(error.cause)}`),
+      );
+    const after = change();
+    await transactionEndingWith(db, async () => ({ value: null, last: [changesInsertText([after])] }));
+    assert.equal((await logged(after.entityId)).length, 1);
+  });
+
+  it('a body that fails before its first statement sends nothing, and one with only last statements still begins', async () => {
+    await assert.rejects(
+      transactionEndingWith(db, async () => {
+        throw new Error('before any statement');
+      }),
+      /before any statement/,
+    );
+    const one = change();
+    const two = change();
+    await assert.rejects(
+      transactionEndingWith(db, async () => ({
+        value: null,
+        last: [changesInsertText([one]), `select 1/0`],
+      })),
+      (error: Error) => /division by zero/.test(`${error.message} ${String(error.cause)}`),
+    );
+    assert.equal((await logged(one.entityId)).length, 0, 'BEGIN went first: the insert was rolled back');
+    await transactionEndingWith(db, async () => ({ value: null, last: [changesInsertText([two])] }));
+    assert.equal((await logged(two.entityId)).length, 1);
   });
 });

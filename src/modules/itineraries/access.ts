@@ -23,15 +23,20 @@ type TripStrength = 'share' | 'key share';
  * One statement reads the day, its trip and the caller's membership; `lockTrip` takes that lock on
  * the trip row in it (see lockTrip below). The membership is an outer join, so a missing day and a
  * stranger's request stay told apart (both 404, with their own messages, as before).
+ * `lockDay` (with `lockTrip`) also locks the day FOR UPDATE in the same statement, as lockDay below
+ * would in a round trip of its own; the returned day is then its current row under that lock.
+ * PostgreSQL takes a statement's row locks in the order of its locking clauses, so the trip's
+ * comes first, as everywhere else.
  */
 export async function authorizeDay(
   db: Db | Tx,
-  props: { dayId: string; userId: string; action: Action; lockTrip?: TripStrength },
+  props: { dayId: string; userId: string; action: Action; lockTrip?: TripStrength; lockDay?: boolean },
 ): Promise<{ day: ItineraryRow; trip: TripRow; role: Role }> {
   const lock = props.lockTrip ?? null;
+  const lockDay = lock !== null && props.lockDay === true;
   const [row] = await prepared(
     db,
-    lock ? `authorize_day_for_${lock.replace(' ', '_')}` : 'authorize_day',
+    lock ? `authorize_day_for_${lock.replace(' ', '_')}${lockDay ? '_and_day' : ''}` : 'authorize_day',
     (db) => {
       const select = db
         .select({ day: itineraries, trip: trips, role: tripMembers.role })
@@ -43,7 +48,12 @@ export async function authorizeDay(
         )
         .where(eq(itineraries.id, sql.placeholder('dayId')))
         .limit(1);
-      return lock ? select.for(lock, { of: trips }) : select;
+      if (!lock) return select;
+      // Drizzle renders one locking clause, its strength as written: the trip's clause goes in
+      // as the strength of the day's.
+      return lockDay
+        ? select.for(`${lock} of "trips" for update` as 'update', { of: itineraries })
+        : select.for(lock, { of: trips });
     },
   ).execute({ dayId: props.dayId, userId: props.userId });
   if (!row) throw notFound('Itinerary not found.');

@@ -4,7 +4,7 @@ import { prepared } from '../../db/prepared.ts';
 import { itineraryItems, type ItineraryItemRow } from '../../db/schema/index.ts';
 import { conflict } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
-import { authorizeDay, lockDay } from './access.ts';
+import { authorizeDay } from './access.ts';
 import { creatorOf, findItem } from './queries.ts';
 import { itemTimes, itemTitle } from './rules.ts';
 import type { CreateItemBody } from './schemas.ts';
@@ -19,15 +19,15 @@ export async function createItem(
   props: { userId: string; dayId: string; input: CreateItemBody },
 ): Promise<{ item: ItineraryItemRow; created: boolean }> {
   const { input, userId } = props;
-  await authorizeDay(unit.tx, {
+  const { day } = await authorizeDay(unit.tx, {
     dayId: props.dayId,
     userId,
     action: 'itinerary.write',
     lockTrip: 'key share',
+    lockDay: true,
   });
   const title = itemTitle(input.title);
   const { startTime, endTime } = itemTimes(input);
-  const day = await lockDay(unit.tx, props.dayId);
   // The position is counted by the insert itself: a statement after the lock, so it sees every
   // item committed before the lock was granted (one round trip fewer than counting first).
   // Prepared (built once per process): the id is made here when the client sent none, a random

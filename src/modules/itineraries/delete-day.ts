@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { itineraries, type ItineraryRow } from '../../db/schema/index.ts';
 import { preconditionFailed } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
-import { authorizeDay, lockDay } from './access.ts';
+import { authorizeDay } from './access.ts';
 import { itemsOfDay } from './queries.ts';
 
 /**
@@ -18,13 +18,13 @@ export async function deleteDay(
     presentCurrent: (day: ItineraryRow) => Promise<unknown>;
   },
 ): Promise<void> {
-  await authorizeDay(unit.tx, {
+  const { day } = await authorizeDay(unit.tx, {
     dayId: props.dayId,
     userId: props.userId,
     action: 'itinerary.write',
     lockTrip: 'share',
+    lockDay: true,
   });
-  const day = await lockDay(unit.tx, props.dayId);
   if (props.expectedVersion !== null && props.expectedVersion !== day.version)
     throw preconditionFailed(await props.presentCurrent(day));
   const items = await itemsOfDay(unit.tx, day.id);

@@ -1,7 +1,7 @@
 import type { ItineraryItemRow } from '../../db/schema/index.ts';
 import { validationError } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
-import { authorizeDay, lockDay } from './access.ts';
+import { authorizeDay } from './access.ts';
 import { applyOrder } from './positions.ts';
 import { itemsOfDay } from './queries.ts';
 
@@ -29,13 +29,13 @@ export async function reorderItems(
   unit: Unit,
   props: { userId: string; dayId: string; itemIds: readonly string[] },
 ): Promise<ItineraryItemRow[]> {
-  await authorizeDay(unit.tx, {
+  const { day } = await authorizeDay(unit.tx, {
     dayId: props.dayId,
     userId: props.userId,
     action: 'itinerary.write',
     lockTrip: 'key share',
+    lockDay: true,
   });
-  const day = await lockDay(unit.tx, props.dayId);
   const items = await itemsOfDay(unit.tx, day.id);
   const problems = orderProblems(props.itemIds, items);
   if (problems.length) throw validationError({ item_ids: problems });

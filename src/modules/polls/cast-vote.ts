@@ -1,11 +1,10 @@
-import { inArray, sql } from 'drizzle-orm';
-import { prepared } from '../../db/prepared.ts';
-import { pollVotes, type PollRow } from '../../db/schema/index.ts';
+import type { PollRow } from '../../db/schema/index.ts';
 import { fieldError } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
 import { authorizePoll } from './poll-access.ts';
 import { countVote, loadBallot, type Ballot } from './queries.ts';
 import { assertOpenForVotes, recordCountsChanged, recordVote } from './vote-log.ts';
+import { deleteVotes, insertVote } from './vote-writes.ts';
 
 /**
  * Records the caller's vote (any member, viewers included). The poll row is locked first, so votes
@@ -20,8 +19,11 @@ export async function castVote(
     userId: string;
     pollId: string;
     optionId: string;
-    /** Nothing reads the poll row before commit: its version bump may go out with COMMIT. */
-    bumpAtCommit?: boolean;
+    /**
+     * Nothing reads the poll's rows before commit: the vote writes and the poll's version bump
+     * go out with COMMIT (the REST routes answer from the ballot; a sync push presents the poll).
+     */
+    writeAtCommit?: boolean;
   },
 ): Promise<{ poll: PollRow; ballot: Ballot }> {
   const { userId } = props;
@@ -38,33 +40,17 @@ export async function castVote(
   if (ballot.mine.some((v) => v.optionId === props.optionId))
     throw fieldError('option_id', 'You have already voted for this option.');
 
+  const atCommit = props.writeAtCommit === true;
   if (!poll.allowMultiple && ballot.mine.length > 0) {
-    const removed = await unit.tx
-      .delete(pollVotes)
-      .where(
-        inArray(
-          pollVotes.id,
-          ballot.mine.map((v) => v.id),
-        ),
-      )
-      .returning();
-    for (const vote of removed) {
+    await deleteVotes(unit, ballot.mine, { atCommit });
+    for (const vote of ballot.mine) {
       await recordVote(unit, poll, vote, 'delete', userId);
       countVote(ballot, vote.optionId, -1);
     }
   }
-  const [vote] = await prepared(unit.tx, 'cast_vote', (db) =>
-    db
-      .insert(pollVotes)
-      .values({
-        pollId: sql.placeholder('pollId'),
-        optionId: sql.placeholder('optionId'),
-        userId: sql.placeholder('userId'),
-      })
-      .returning(),
-  ).execute({ pollId: poll.id, optionId: props.optionId, userId });
-  await recordVote(unit, poll, vote!, 'insert', userId);
-  countVote(ballot, vote!.optionId, 1);
-  await recordCountsChanged(unit, poll, userId, { atCommit: props.bumpAtCommit });
+  const vote = await insertVote(unit, { pollId: poll.id, optionId: props.optionId, userId }, { atCommit });
+  await recordVote(unit, poll, vote, 'insert', userId);
+  countVote(ballot, vote.optionId, 1);
+  await recordCountsChanged(unit, poll, userId, { atCommit });
   return { poll, ballot };
 }

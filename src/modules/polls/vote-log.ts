@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { literal } from '../../db/transaction.ts';
-import type { PollRow, PollVoteRow } from '../../db/schema/index.ts';
+import type { PollRow } from '../../db/schema/index.ts';
 import { badRequest } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
 
@@ -15,7 +15,7 @@ export function assertOpenForVotes(poll: PollRow, expired: boolean): void {
 export async function recordVote(
   unit: Unit,
   poll: PollRow,
-  vote: PollVoteRow,
+  vote: { id: string },
   op: 'insert' | 'delete',
   actorId: string,
 ): Promise<void> {

@@ -45,7 +45,7 @@ export const voteRoutes: FastifyPluginAsyncTypebox = async (app) => {
           userId,
           pollId: request.params.id,
           optionId: request.body.option_id,
-          bumpAtCommit: true,
+          writeAtCommit: true,
         });
         return presentResults(poll, ballot.options, ballot.stats);
       });
@@ -83,7 +83,7 @@ export const voteRoutes: FastifyPluginAsyncTypebox = async (app) => {
           userId,
           pollId: request.params.id,
           optionId: request.body.option_id ?? request.query.option_id ?? null,
-          bumpAtCommit: true,
+          writeAtCommit: true,
         });
         return presentResults(poll, ballot.options, ballot.stats);
       });

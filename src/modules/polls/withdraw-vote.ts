@@ -1,10 +1,10 @@
-import { inArray } from 'drizzle-orm';
-import { pollVotes, type PollRow } from '../../db/schema/index.ts';
+import type { PollRow } from '../../db/schema/index.ts';
 import { fieldError } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
 import { authorizePoll } from './poll-access.ts';
 import { countVote, loadBallot, type Ballot } from './queries.ts';
 import { assertOpenForVotes, recordCountsChanged, recordVote } from './vote-log.ts';
+import { deleteVotes } from './vote-writes.ts';
 
 /**
  * Withdraws the caller's vote for `optionId`; in a single-choice poll `optionId` may be left out
@@ -17,8 +17,8 @@ export async function withdrawVote(
     userId: string;
     pollId: string;
     optionId: string | null;
-    /** Nothing reads the poll row before commit: its version bump may go out with COMMIT. */
-    bumpAtCommit?: boolean;
+    /** Nothing reads the poll's rows before commit: the delete and the version bump go out with COMMIT. */
+    writeAtCommit?: boolean;
   },
 ): Promise<{ poll: PollRow; ballot: Ballot }> {
   const { userId, optionId } = props;
@@ -41,19 +41,12 @@ export async function withdrawVote(
       'option_id',
       optionId === null ? 'You have not voted in this poll.' : 'You have not voted for this option.',
     );
-  const removed = await unit.tx
-    .delete(pollVotes)
-    .where(
-      inArray(
-        pollVotes.id,
-        targets.map((v) => v.id),
-      ),
-    )
-    .returning();
-  for (const vote of removed) {
+  const atCommit = props.writeAtCommit === true;
+  await deleteVotes(unit, targets, { atCommit });
+  for (const vote of targets) {
     await recordVote(unit, poll, vote, 'delete', userId);
     countVote(ballot, vote.optionId, -1);
   }
-  await recordCountsChanged(unit, poll, userId, { atCommit: props.bumpAtCommit });
+  await recordCountsChanged(unit, poll, userId, { atCommit });
   return { poll, ballot };
 }
