@@ -99,6 +99,7 @@ export function printResults(m: Measured): void {
 
 export function printVerdicts(m: Measured, context: { embedded: boolean; workers: number }): void {
   const rows: string[][] = [];
+  const notes: string[] = [];
   const line = (check: string, measured: string, target: string, pass: boolean) =>
     rows.push([check, measured, target, verdict(pass)]);
   for (const s of m.scenarios) {
@@ -124,12 +125,20 @@ export function printVerdicts(m: Measured, context: { embedded: boolean; workers
         top.rps >= needed && top.errors === 0,
       );
     }
-    if (kind === 'read')
+    // The p99 target is for the seed surface's reads (the original system's, Part A of the
+    // spec: the scenarios with a Django figure). The sync feed is ours (Part B); its p99 is
+    // printed below the table, with no target.
+    if (kind === 'read' && ref?.django != null)
       line(
         `${s.name}: p99 at ${top.concurrency}`,
         `${fixed(top.p99, 2)} ms`,
         `< ${TARGET.readP99Ms} ms`,
         top.p99 < TARGET.readP99Ms,
+      );
+    else if (kind === 'read')
+      notes.push(
+        `${s.name} (not of the seed surface, no target): p50 ${fixed(top.p50, 2)} ms, ` +
+          `p99 ${fixed(top.p99, 2)} ms at ${top.concurrency}, ${whole(top.rps)} req/s`,
       );
   }
   const ratio = (name: string, floor: LoadResult[] | undefined, share: number, label: string) => {
@@ -171,4 +180,5 @@ export function printVerdicts(m: Measured, context: { embedded: boolean; workers
   );
   printTable(['check', 'measured', 'target', 'verdict'], rows);
   console.log(`${rows.length - misses} PASS, ${misses} MISS`);
+  for (const note of notes) console.log(note);
 }
