@@ -834,6 +834,41 @@ describe('itineraries/{id}/items/', () => {
     assertEnvelope(clash, 409, 'conflict');
     assert.equal((await itemRows(otherDay.id)).length, 0);
   });
+  it('every way of creating answers the item exactly as it is stored, in one order', async () => {
+    // No id and no key: the insert goes out with COMMIT; a client id or a key: a statement of its own.
+    const { owner, trip } = await ownerWithTrip();
+    const day = await dayOk(owner, trip.id, '2030-06-02');
+    const url = `${DAYS}${day.id}/items/`;
+    const bodies = [
+      { title: 'Plain', start_time: '07:05', end_time: '23:59:59' },
+      { id: randomUUID(), title: 'With id', start_time: '08:00' },
+      { title: 'Keyed', location: 'ü"\\\'; --' },
+      { title: 'Plain again', description: "it's" },
+    ];
+    const created = [];
+    for (const [i, body] of bodies.entries()) {
+      const headers = i === 2 ? { 'idempotency-key': `item-${randomUUID()}` } : undefined;
+      const response = await call(app, 'POST', url, { token: owner.access, body, headers });
+      assert.equal(response.status, 201, response.text);
+      assert.equal(response.headers.etag, '"1"');
+      created.push(response.body);
+    }
+    assert.deepEqual(
+      created.map((item) => item.order),
+      [0, 1, 2, 3],
+    );
+    assert.equal(created[0].start_time, '07:05:00');
+    assert.equal(created[2].location, 'ü"\\\'; --');
+    for (const item of created) {
+      const read = await call(app, 'GET', `${DAYS}items/${item.id}/`, { token: owner.access });
+      assert.deepEqual(read.body, item, 'the answer is the stored row, timestamps included');
+      const log = await changesOf(item.id);
+      assert.deepEqual(
+        log.map((c) => [c.op, c.version]),
+        [['insert', 1]],
+      );
+    }
+  });
 });
 
 describe('itineraries/items/{item_id}/ and itinerary-items/{item_id}/', () => {

@@ -118,21 +118,21 @@ function beginningClient(client: pg.PoolClient): { client: pg.PoolClient; begun:
  *
  * This builds Drizzle's own transaction objects around a pooled client (what `db.transaction`
  * does inside), so `tx` behaves exactly as it would there. PGlite, where a round trip is a
- * function call, keeps `db.transaction` and runs `last` as statements of their own. `lastRows`
- * are the rows the last of them returned.
+ * function call, keeps `db.transaction` and runs `last` as statements of their own.
+ * `lastResults` are the rows each of `last` returned, in order; `lastRows` the last one's.
  */
 export async function transactionEndingWith<T>(
   db: Db,
   fn: (tx: Tx) => Promise<Ending<T>>,
-): Promise<{ value: T; lastRows: Record<string, unknown>[] }> {
+): Promise<{ value: T; lastRows: Record<string, unknown>[]; lastResults: Record<string, unknown>[][] }> {
   const session = db._.session as unknown as PgSessionParts;
   const onPool = (db._.session as unknown) instanceof NodePgSession && session.client instanceof pg.Pool;
   if (!onPool)
     return db.transaction(async (tx) => {
       const { value, last } = await fn(tx);
-      let lastRows: Record<string, unknown>[] = [];
-      for (const statement of last) lastRows = rowsOf(await tx.execute(sql.raw(statement)));
-      return { value, lastRows };
+      const lastResults: Record<string, unknown>[][] = [];
+      for (const statement of last) lastResults.push(rowsOf(await tx.execute(sql.raw(statement))));
+      return { value, lastRows: lastResults.at(-1) ?? [], lastResults };
     });
 
   const client = await (session.client as pg.Pool).connect();
@@ -145,11 +145,14 @@ export async function transactionEndingWith<T>(
     try {
       const { value, last } = await fn(tx);
       ending = true;
-      const text = [...(beginning.begun() ? [] : ['begin']), ...last, 'commit'].join(';\n');
+      const begin = beginning.begun() ? [] : ['begin'];
+      const text = [...begin, ...last, 'commit'].join(';\n');
       session.options.logger?.logQuery(text, []);
       const result: pg.QueryResult | pg.QueryResult[] = await client.query(text);
-      // One result per statement; the one before COMMIT is the last of `last`.
-      return { value, lastRows: last.length && Array.isArray(result) ? result.at(-2)!.rows : [] };
+      // One result per statement: BEGIN's if it went here, then those of `last`, then COMMIT's.
+      const results = Array.isArray(result) ? result : [result];
+      const lastResults = results.slice(begin.length, -1).map((r) => r.rows as Record<string, unknown>[]);
+      return { value, lastRows: lastResults.at(-1) ?? [], lastResults };
     } catch (error) {
       // After a failed COMMIT there is no transaction left and this only warns; a connection
       // that cannot even roll back is dropped from the pool rather than reused. A body that

@@ -11,6 +11,9 @@ import {
 
 export type Record = (change: ChangeInput) => Promise<void>;
 
+/** A row as node-postgres or PGlite returns it (column name → value). */
+type ResultRow = { [column: string]: unknown };
+
 /** A write's transaction plus the changes it recorded, published only once it commits. */
 export interface Unit {
   tx: Tx;
@@ -26,9 +29,15 @@ export interface Unit {
    * A write whose result nothing in the unit reads, sent with COMMIT (before the change-log rows)
    * instead of in a round trip of its own: SQL text whose values are quoted literals (`literal`).
    * It fails the transaction like any statement. For a row the unit holds locked, so what it will
-   * write is known in advance (a poll's version bump after a vote).
+   * write is known in advance (a poll's version bump after a vote). What it returns is read
+   * after commit, from the result (`rows`); reading it before throws.
    */
-  atCommit: (statement: string) => void;
+  atCommit: (statement: string) => CommitRows;
+}
+
+/** The rows a statement sent with COMMIT returned (RETURNING), readable once the unit committed. */
+export interface CommitRows {
+  readonly rows: ResultRow[];
 }
 
 /**
@@ -45,18 +54,30 @@ export async function inTransaction<T>(
   const committed: (() => void)[] = [];
   const attempt = async () => {
     const pending: ChangeInput[] = []; // a retried transaction starts over
-    const deferred: string[] = [];
+    const deferred: { statement: string; result: ResultRow[] | null }[] = [];
     committed.length = 0;
+    const atCommit = (statement: string): CommitRows => {
+      const entry = { statement, result: null as ResultRow[] | null };
+      deferred.push(entry);
+      return {
+        get rows() {
+          if (!entry.result) throw new Error('rows of a statement sent with COMMIT, read before commit');
+          return entry.result;
+        },
+      };
+    };
     // The change-log rows are the transaction's last statement, sent along with COMMIT.
-    const { value, lastRows } = await transactionEndingWith(ctx.db, async (tx) => {
+    const { value, lastRows, lastResults } = await transactionEndingWith(ctx.db, async (tx) => {
       const value = await fn({
         tx,
         record: async (change) => void pending.push(change),
         afterCommit: (hook) => void committed.push(hook),
-        atCommit: (statement) => void deferred.push(statement),
+        atCommit,
       });
-      return { value, last: [...deferred, ...(pending.length > 0 ? [changesInsertText(pending)] : [])] };
+      const log = pending.length > 0 ? [changesInsertText(pending)] : [];
+      return { value, last: [...deferred.map((d) => d.statement), ...log] };
     });
+    deferred.forEach((entry, i) => (entry.result = lastResults[i]!));
     recorded = pending.length > 0 ? recordedAfterCommit(pending, lastRows) : [];
     return value;
   };

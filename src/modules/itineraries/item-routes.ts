@@ -7,7 +7,7 @@ import { Page, PageQuery, paginate, pageWindow } from '../../http/pagination.ts'
 import { inTransaction } from '../changes/unit-of-work.ts';
 import { idempotencyKeyOf, runIdempotent } from '../idempotency/idempotent.ts';
 import { authorizeDay, authorizeItem } from './access.ts';
-import { createItem } from './create-item.ts';
+import { createItem, createItemAtCommit } from './create-item.ts';
 import { deleteItem } from './delete-item.ts';
 import { presentItem, type ItemView } from './presenter.ts';
 import { pageOfItems } from './queries.ts';
@@ -75,11 +75,22 @@ export const itemRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const userId = currentUser(request).id;
       const dayId = request.params.id;
+      const key = idempotencyKeyOf(request);
+      const { id, ...rest } = request.body;
+      if (key === null && id === undefined) {
+        // Nothing to store for a replay and no id that could exist: the insert goes with COMMIT.
+        const made = await inTransaction(ctx, (unit) =>
+          createItemAtCommit(unit, { userId, dayId, input: rest }),
+        );
+        const view = presentItem(made());
+        setEtag(reply, view.version);
+        return reply.code(201).send(view);
+      }
       const outcome = await runIdempotent(
         ctx,
         {
           userId,
-          key: idempotencyKeyOf(request),
+          key,
           scope: `POST /itineraries/${dayId}/items/`,
           body: request.body,
         },
