@@ -763,6 +763,12 @@ describe('POST/DELETE polls/{id}/vote/ and GET results/', () => {
       responses.map((r) => r.status),
       voters.map(() => 201),
     );
+    // Votes on one poll run one after another, and each answers the counts as of its own vote:
+    // every total from 1 to 20 exactly once (a ballot read before a lock wait would repeat one).
+    assert.deepEqual(
+      responses.map((r) => r.body.total_votes).sort((a: number, b: number) => a - b),
+      voters.map((_, i) => i + 1),
+    );
     const results = await call(app, 'GET', `${API}/polls/${poll.id}/results/`, { token: t.owner.access });
     assert.equal(results.body.total_votes, 20);
     assert.deepEqual(

@@ -7,12 +7,16 @@ import { REFERENCE, TARGET, requiredRps, verdict } from './targets.ts';
 /** A process's resident memory; `sharedMb` of it also counts in other processes (node's code). */
 export type Rss = { pid: number; mb: number; sharedMb: number };
 
+/** A scenario's reported run (the median of its rounds by req/s) and every round's req/s. */
+export type MeasuredRun = LoadResult & { rounds: number[] };
+
 export interface Measured {
   /** How the service and the floors ran: compiled (dist/, as production) or through tsx. */
   runtime: 'compiled' | 'tsx';
-  scenarios: { name: string; results: LoadResult[] }[];
-  floors: { bare?: LoadResult[]; query?: LoadResult[] };
-  chat: FanoutResult[];
+  scenarios: { name: string; results: MeasuredRun[] }[];
+  floors: { bare?: MeasuredRun[]; query?: MeasuredRun[] };
+  /** Each rate's reported run (the median p99 of its rounds) and every round's p99. */
+  chat: (FanoutResult & { roundsP99: number[] })[];
   /** Each worker's resident memory after the run, 2 s after start (idle), and the floor's. */
   rss: Rss[];
   rssIdle: Rss[];
@@ -27,7 +31,7 @@ const highest = (results: LoadResult[]) => results.reduce((a, b) => (b.concurren
 
 export function printResults(m: Measured): void {
   const rows: string[][] = [];
-  const add = (name: string, results: LoadResult[]) => {
+  const add = (name: string, results: MeasuredRun[]) => {
     for (const r of results) {
       const bare = atConcurrency(m.floors.bare, r.concurrency)?.rps ?? NaN;
       const query = atConcurrency(m.floors.query, r.concurrency)?.rps ?? NaN;
@@ -40,20 +44,31 @@ export function printResults(m: Measured): void {
         String(r.errors),
         fixed(r.rps / bare, 3),
         fixed(r.rps / query, 3),
+        r.rounds.map(whole).join(' / '),
       ]);
     }
   };
   if (m.floors.bare) add('floor: bare Fastify, tiny JSON', m.floors.bare);
   if (m.floors.query) add('floor: bare Fastify + 1 pk query', m.floors.query);
   for (const s of m.scenarios) add(s.name, s.results);
-  console.log('\nHTTP scenarios (req/s over the run; latency per request; ratios = req/s ÷ floor req/s)');
-  printTable(['scenario', 'conc', 'req/s', 'p50 ms', 'p99 ms', 'errors', '÷ bare', '÷ 1-query'], rows);
+  console.log(
+    '\nHTTP scenarios (each: the run with the median req/s of its rounds, whose req/s are all listed, errors counted over all of them; ' +
+      'latency per request; ratios = req/s ÷ floor req/s; the floors took turns with GET /health/ ' +
+      'and trip detail)',
+  );
+  printTable(
+    ['scenario', 'conc', 'req/s', 'p50 ms', 'p99 ms', 'errors', '÷ bare', '÷ 1-query', 'rounds req/s'],
+    rows,
+  );
   for (const s of m.scenarios)
     for (const r of s.results)
       if (r.firstError) console.log(`  first error, ${s.name} at ${r.concurrency}: ${r.firstError}`);
 
   if (m.chat.length > 0) {
-    console.log('\nchat fan-out (one trip, one socket per member; latency = send → each socket receives)');
+    console.log(
+      '\nchat fan-out (one trip, one socket per member; latency = send → each socket receives; ' +
+        'each rate: the round with the median p99, or one that lost messages)',
+    );
     printTable(
       [
         'sockets',
@@ -66,6 +81,7 @@ export function printResults(m: Measured): void {
         'p99 ms',
         'max ms',
         'error frames',
+        'rounds p99 ms',
       ],
       m.chat.map((c) => [
         String(c.sockets),
@@ -78,6 +94,7 @@ export function printResults(m: Measured): void {
         fixed(c.p99, 2),
         fixed(c.max, 1),
         String(c.errors),
+        c.roundsP99.map((p) => fixed(p, 2)).join(' / '),
       ]),
     );
   }

@@ -1,8 +1,8 @@
 import type { PollRow } from '../../db/schema/index.ts';
 import { fieldError } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
-import { authorizePoll } from './poll-access.ts';
-import { countVote, loadBallot, type Ballot } from './queries.ts';
+import { countVote, type Ballot } from './queries.ts';
+import { authorizeVote } from './vote-access.ts';
 import { assertOpenForVotes, recordCountsChanged, recordVote } from './vote-log.ts';
 import { deleteVotes, insertVote } from './vote-writes.ts';
 
@@ -27,14 +27,8 @@ export async function castVote(
   },
 ): Promise<{ poll: PollRow; ballot: Ballot }> {
   const { userId } = props;
-  const { poll, expired } = await authorizePoll(unit.tx, {
-    pollId: props.pollId,
-    userId,
-    action: 'poll.vote',
-    lock: true,
-  });
+  const { poll, expired, ballot } = await authorizeVote(unit.tx, { pollId: props.pollId, userId });
   assertOpenForVotes(poll, expired);
-  const ballot = await loadBallot(unit.tx, poll.id, userId);
   if (!ballot.options.some((o) => o.id === props.optionId))
     throw fieldError('option_id', 'This option does not belong to this poll.');
   if (ballot.mine.some((v) => v.optionId === props.optionId))

@@ -96,6 +96,11 @@ export async function loadBallot(tx: Tx, pollId: string, userId: string): Promis
       .groupBy(pollOptions.id)
       .orderBy(asc(pollOptions.position)),
   ).execute({ pollId, userId });
+  return ballotOf(rows);
+}
+
+/** A ballot from its rows: each option in order, with its vote count and the caller's vote ids. */
+export function ballotOf(rows: { option: PollOptionRow; votes: number; mine: string[] }[]): Ballot {
   return {
     options: rows.map((r) => r.option),
     stats: new Map(rows.map((r) => [r.option.id, { votes: r.votes, mine: r.mine.length > 0 }])),
