@@ -54,7 +54,11 @@ const PgQuery = pg.Query as unknown as new (config: unknown, values?: unknown) =
  * ReadyForQuery): Parse/Bind/Execute of BEGIN, then the statement as node-postgres sends it. The
  * transaction then costs no round trip of its own. BEGIN's CommandComplete is the first message
  * back and is not part of the statement's result. If the statement fails, the transaction it
- * opened is left aborted, and the caller rolls it back as after any failed statement.
+ * opened is left aborted, and the caller rolls it back as after any failed statement. If
+ * node-postgres refuses the statement before writing it (a statement name reused for another
+ * text: a programming error), BEGIN has gone without its Sync; the ROLLBACK that follows the
+ * error is answered after BEGIN's buffered replies, which it absorbs, and the connection is in
+ * step again (checked by hand: 15 times on one connection, every later answer read right).
  */
 class BeginThen extends PgQuery {
   private begun = false;
