@@ -26,11 +26,12 @@ export interface Unit {
   /** Runs `fn` once this transaction has committed (never after a rollback). */
   afterCommit: (fn: () => void) => void;
   /**
-   * A write whose result nothing in the unit reads, sent with COMMIT (before the change-log rows)
+   * A write nothing in the unit reads before commit, sent with COMMIT (before the change-log rows)
    * instead of in a round trip of its own: SQL text whose values are quoted literals (`literal`).
-   * It fails the transaction like any statement. For a row the unit holds locked, so what it will
-   * write is known in advance (a poll's version bump after a vote). What it returns is read
-   * after commit, from the result (`rows`); reading it before throws.
+   * It fails the transaction like any statement. For rows the unit holds locked, so what it will
+   * write is known in advance (a vote's rows and its poll's version bump; a new item under its
+   * day's lock). What it returns is read after commit, from the result (`rows`); reading it
+   * before throws.
    */
   atCommit: (statement: string) => CommitRows;
 }

@@ -34,7 +34,7 @@ export async function recordVote(
  * The counts are part of the poll object, so a vote changes it: bump its version (its ETag) and log
  * a poll update naming only the count fields. A live or syncing client that knows the poll learns
  * the new counts from this one event; the sync merge sees no overlap with edits of the question.
- * The caller holds the poll FOR UPDATE (authorizePoll with `lock`), so the next version is known
+ * The caller holds the poll FOR UPDATE (authorizeVote), so the next version is known
  * here. With `atCommit` the bump goes out with COMMIT instead of in a round trip of its own: only
  * for a caller that reads nothing of the poll row before commit (the REST vote routes answer from
  * the ballot; a sync push presents the poll afterwards, so it bumps at once).
