@@ -199,6 +199,38 @@ describe('list trips', () => {
     assert.match(page2.body.previous, /page=1/);
   });
 
+  it('orders by when the trip was created, not when I joined it, and follows a corrected created_at', async () => {
+    // The list's creation order reads the membership's copy of the trip's created_at
+    // (migrations/0007): a later join, and a hand-corrected trip, must sort by the trip.
+    const me = await createUser(app);
+    const friend = await createUser(app);
+    const older = await createTrip(me, { title: 'Older' });
+    const theirs = await createTrip(friend, { title: 'Theirs' });
+    await createTrip(me, { title: 'Newer' });
+    await addMember(theirs.id, me, 'viewer'); // joined last, created second
+    const titles = async (query = '') => {
+      const response = await call(app, 'GET', `/api/v1/trips/${query}`, { token: me.access });
+      assert.equal(response.status, 200, response.text);
+      return response.body.results.map((t: { title: string }) => t.title);
+    };
+    assert.deepEqual(await titles(), ['Newer', 'Theirs', 'Older']);
+    assert.deepEqual(await titles('?ordering=created_at'), ['Older', 'Theirs', 'Newer']);
+    assert.deepEqual(await titles('?ordering=-created_at&page_size=1&page=2'), ['Theirs']);
+
+    await db
+      .update(trips)
+      .set({ createdAt: new Date(Date.now() + 86_400_000) })
+      .where(eq(trips.id, older.id));
+    assert.deepEqual(await titles(), ['Older', 'Newer', 'Theirs']);
+    const copies = await db
+      .select({ copy: tripMembers.tripCreatedAt, trip: trips.createdAt })
+      .from(tripMembers)
+      .innerJoin(trips, eq(trips.id, tripMembers.tripId))
+      .where(eq(tripMembers.userId, me.id));
+    assert.equal(copies.length, 3);
+    for (const { copy, trip } of copies) assert.equal(copy.getTime(), trip.getTime());
+  });
+
   it('a repeated list answers the trips as they are now: edits, people, joins, leaves and counts', async () => {
     // The plain list keeps its serialized page and checks it against a fingerprint of the rows on
     // every read (http/response-cache.ts): each change below must show in the very next read.

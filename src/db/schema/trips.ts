@@ -47,10 +47,19 @@ export const tripMembers = pgTable(
       .notNull()
       .default(sql`pg_current_xact_id()`),
     joinedSeq: bigint('joined_seq', { mode: 'number' }).notNull().default(LOG_SEQUENCE),
+    // The trip's created_at, copied onto each membership by the trigger stp_member_trip_created
+    // (migrations/0007) on every insert (whatever the writer) and on every change of the trip's
+    // created_at. The trip list's default ordering is its trips' creation, newest first: ordered
+    // by this column, the user's page is a range scan of the index below that stops at the page's
+    // end, however many trips the user has, instead of a sort of all of them. (The default only
+    // serves the insert's NOT NULL check; the trigger sets the value.)
+    tripCreatedAt: tstz('trip_created_at').notNull().defaultNow(),
     ...syncColumns(),
   },
   (t) => [
     uniqueIndex('trip_members_trip_user_key').on(t.tripId, t.userId),
+    // "My trips" by creation (the list's default ordering and its reverse): see tripCreatedAt.
+    index('trip_members_user_trip_created_idx').on(t.userId, t.tripCreatedAt, t.tripId),
     // "My trips" starts from the member row; this index makes that a range scan.
     index('trip_members_user_trip_idx').on(t.userId, t.tripId),
     // A sync snapshot walks a user's memberships in join order (keyset paging, src/modules/sync).

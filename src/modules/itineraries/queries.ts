@@ -172,7 +172,9 @@ export async function creatorOf(tx: Tx, entity: EntityName, id: string): Promise
  * filter) is presented from, by row versions as in trips' tripFingerprint: the page's days (same
  * order, limit and offset as `days_page`), their items, and, whenever the page is full or empty
  * (when listDays counts), the number of the trip's days. Undefined for a non-member. See
- * http/response-cache.ts.
+ * http/response-cache.ts. The items are found by `= any(array(…))`, an index probe per day: as
+ * `in (select …)` the planner may hash the page and read every item there is (see
+ * tripListFingerprint).
  */
 export async function daysFingerprint(
   db: Db | Tx,
@@ -198,7 +200,7 @@ export async function daysFingerprint(
         role: tripMembers.role,
         fingerprint: sql<string>`(select coalesce(string_agg(page.version, ',' order by page.version), '') from page)
           || '|' || (select coalesce(string_agg(it.xmin::text || it.ctid::text, ',' order by it.id), '')
-              from itinerary_items it where it.itinerary_id in (select id from page))
+              from itinerary_items it where it.itinerary_id = any(array(select id from page)))
           || '|' || case when (select count(*) from page) between 1 and ${bounds.limit} - 1 then ''
               else (select count(*) from itineraries d where d.trip_id = ${sql.placeholder('tripId')})::text end`,
       })

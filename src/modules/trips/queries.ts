@@ -105,16 +105,21 @@ const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 /** ORDER BY for a trip list ordering (`title`, `-created_at`, …), total so pages never overlap. */
 function tripOrder(ordering: string): SQL[] {
   const descending = ordering.startsWith('-');
+  // Creation order is read from the membership's copy (tripMembers.tripCreatedAt, indexed with
+  // the user): the page is a range scan that stops at its end, whatever the user's trip count.
+  // The other orderings sort the user's trips (clients list by creation unless asked otherwise).
+  if (ordering.replace(/^-/, '') === 'created_at')
+    return descending
+      ? [desc(tripMembers.tripCreatedAt), desc(tripMembers.tripId)]
+      : [asc(tripMembers.tripCreatedAt), asc(tripMembers.tripId)];
   const column = {
-    created_at: trips.createdAt,
     start_date: trips.startDate,
     title: trips.title,
     updated_at: trips.updatedAt,
-  }[ordering.replace(/^-/, '') as 'created_at'];
+  }[ordering.replace(/^-/, '') as 'title'];
   // Nulls (trips without dates) sort last either way; the id makes the order total, so pages never overlap.
-  // Said only for a nullable column: `nulls last` on a NOT NULL one stops PostgreSQL from reading
-  // trips_created_idx backwards, so the newest-first page sorted every trip the user has instead
-  // of stopping after `limit` (10 ms instead of 0.1 ms at 10,000 trips).
+  // Said only for a nullable column: `nulls last` on a NOT NULL one keeps PostgreSQL from reading
+  // an index on it in order.
   const nulls = column.notNull ? sql`` : sql` nulls last`;
   return descending
     ? [sql`${column} desc${nulls}`, desc(trips.id)]
@@ -229,6 +234,9 @@ export async function tripFingerprint(
  * row versions as in tripFingerprint: the page's trips and the caller's memberships (the same
  * ordering, limit and offset as the page query), their members and users, creators and inviters,
  * and the caller's membership count (memberCounts: one row). See http/response-cache.ts.
+ * The page's rows are looked up by `= any(array(select … from page))`, an index probe per id: as
+ * `in (select … from page)` the planner hashed the page and read every membership there is (at
+ * 4,000 memberships, 1.5 of the statement's 2 ms), as it would every user.
  */
 export async function tripListFingerprint(
   db: Db | Tx,
@@ -261,8 +269,8 @@ export async function tripListFingerprint(
       .select({
         fingerprint: sql<string>`coalesce(string_agg(page.version, ',' order by page.version), '')
           || '|' || (select coalesce(string_agg(x.xmin::text || x.ctid::text, ',' order by x.id), '')
-              from users x where x.id in (select creator_id from page))
-          || '|' || ${membersVersion(sql.raw('in (select id from page)'))}
+              from users x where x.id = any(array(select creator_id from page)))
+          || '|' || ${membersVersion(sql.raw('= any(array(select id from page))'))}
           || '|' || (select coalesce(max(c.trips), 0) from member_counts c where c.user_id = ${sql.placeholder('userId')})::text`,
       })
       .from(page);
