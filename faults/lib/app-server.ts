@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { command } from '../../bench/lib/processes.ts';
 import { onCleanup } from './cleanup.ts';
 import { freePort, waitFor } from './ports.ts';
 
@@ -49,7 +50,16 @@ export function productionEnv(extra: Record<string, string>): Record<string, str
 export async function startApp(
   name: string,
   env: Record<string, string>,
-  options: { port?: number; dataDir?: string } = {},
+  options: {
+    port?: number;
+    dataDir?: string;
+    /**
+     * 'compiled': dist/main.js with `npm run start:prod`'s node options and environment (built
+     * first when stale), as production runs, for runs that measure the process (the soak's RSS).
+     * Default 'tsx': what `npm start` runs, no build needed.
+     */
+    runtime?: 'tsx' | 'compiled';
+  } = {},
 ): Promise<AppServer> {
   const port = options.port ?? (await freePort());
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'stp-faults-data-'));
@@ -58,9 +68,17 @@ export async function startApp(
   // Output goes to a file, not through this process: the load generator's CPU stays its own.
   const logPath = path.join(dataDir, `${name}.log`);
   const log = fs.openSync(logPath, 'a');
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const start = command('src/main.ts', options.runtime ?? 'tsx');
+  const child: ChildProcess = spawn(process.execPath, start.args, {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env, PORT: String(port) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      ...start.env,
+      ...env,
+      PORT: String(port),
+    },
     stdio: ['ignore', log, log],
     detached: true,
   });
