@@ -94,7 +94,11 @@ export function installSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onRequest', (request, reply, done) => {
     const csp = (request.routeOptions.config as { csp?: Directives } | undefined)?.csp;
     const headers = csp ? setFor(csp) : api;
-    for (const [name, value] of headers.set) reply.raw.setHeader(name, value);
+    // Through Fastify's header object, not the raw response: one raw setHeader sends Node's
+    // writeHead down its slow path, which copies every header of the reply (Fastify's too) into
+    // the raw response one setHeader at a time before writing them. GET /health/ at concurrency
+    // 32, five alternating rounds against the raw version: median 11,671 against 11,180 req/s.
+    for (const [name, value] of headers.set) reply.header(name, value);
     for (const name of headers.remove) reply.raw.removeHeader(name);
     done();
   });
