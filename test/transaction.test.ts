@@ -7,7 +7,7 @@ import { prepared } from '../src/db/prepared.ts';
 import { changes } from '../src/db/schema/index.ts';
 import { literal, transactionEndingWith } from '../src/db/transaction.ts';
 import {
-  changesInsertText,
+  changesInsert,
   recordChange,
   recordedAfterCommit,
   type ChangeInput,
@@ -25,6 +25,7 @@ const change = (fields: string[] = ['title']): ChangeInput => ({
   actorId: null,
   fields,
 });
+const divideByZero = { name: 'test_tx_divide_by_zero', text: 'select 1/$1::integer', values: [0] };
 const logged = async (entityId: string) => db.select().from(changes).where(eq(changes.entityId, entityId));
 
 describe(`transactions ending with their last statement (${kind})`, () => {
@@ -33,7 +34,7 @@ describe(`transactions ending with their last statement (${kind})`, () => {
     const last = [change(), change(['a', 'b'])];
     const { value, lastRows } = await transactionEndingWith(db, async (tx) => {
       await recordChange(tx, first);
-      return { value: 'done', last: [changesInsertText(last)] };
+      return { value: 'done', last: [changesInsert(last)] };
     });
     assert.equal(value, 'done');
     const recorded = recordedAfterCommit(last, lastRows);
@@ -53,7 +54,11 @@ describe(`transactions ending with their last statement (${kind})`, () => {
         return {
           value: null,
           last: [
-            `insert into changes (entity, entity_id, op, version) values ('user', 'not-a-uuid', 'update', 1)`,
+            {
+              name: 'test_tx_bad_uuid',
+              text: `insert into changes (entity, entity_id, op, version) values ('user', $1::uuid, 'update', 1)`,
+              values: ['not-a-uuid'],
+            },
           ],
         };
       }),
@@ -63,7 +68,7 @@ describe(`transactions ending with their last statement (${kind})`, () => {
     // Every pooled connection still works (none was returned in an aborted transaction).
     for (let i = 0; i < 12; i++) await transactionEndingWith(db, async () => ({ value: i, last: [] }));
     const again = change();
-    await transactionEndingWith(db, async () => ({ value: null, last: [changesInsertText([again])] }));
+    await transactionEndingWith(db, async () => ({ value: null, last: [changesInsert([again])] }));
     assert.equal((await logged(again.entityId)).length, 1);
   });
 
@@ -72,7 +77,7 @@ describe(`transactions ending with their last statement (${kind})`, () => {
     const second = change(['x']);
     const { lastRows } = await transactionEndingWith(db, async () => ({
       value: null,
-      last: [changesInsertText([first]), changesInsertText([second])],
+      last: [changesInsert([first]), changesInsert([second])],
     }));
     const [a] = await logged(first.entityId);
     const [b] = await logged(second.entityId);
@@ -83,12 +88,53 @@ describe(`transactions ending with their last statement (${kind})`, () => {
     await assert.rejects(
       transactionEndingWith(db, async () => ({
         value: null,
-        last: [changesInsertText([third]), `select 1/0`],
+        last: [changesInsert([third]), divideByZero],
       })),
       // Drizzle wraps PGlite's error ("Failed query"); PostgreSQL's reaches here as it is.
       (error: Error) => /division by zero/.test(`${error.message} ${String(error.cause)}`),
     );
     assert.equal((await logged(third.entityId)).length, 0);
+  });
+
+  it('hands back each statement its own rows, in order (none for a statement without RETURNING)', async () => {
+    const first = change();
+    const { lastResults } = await transactionEndingWith(db, async () => ({
+      value: null,
+      last: [
+        {
+          name: 'test_tx_no_rows',
+          text: 'delete from changes where entity_id = $1::uuid',
+          values: [first.entityId],
+        },
+        changesInsert([first]),
+        { name: 'test_tx_two_rows', text: 'select n from generate_series(1, $1::integer) n', values: [2] },
+      ],
+    }));
+    assert.equal(lastResults.length, 3);
+    assert.deepEqual(lastResults[0], []);
+    assert.equal(lastResults[1]!.length, 1);
+    assert.equal(lastResults[1]![0]!.seq, String((await logged(first.entityId))[0]!.seq));
+    assert.deepEqual(lastResults[2], [{ n: 1 }, { n: 2 }]);
+  });
+
+  it('a statement first prepared in a batch that fails can be used again on every connection', async () => {
+    // Prepared by a failing batch, it may or may not exist on that connection afterwards: the
+    // connection must not be reused believing either (a second Parse of the name would fail).
+    const fresh = (c: ChangeInput) => ({
+      name: 'test_tx_fresh_then_fail',
+      text: `insert into changes (entity, entity_id, op, version) values ('user', $1::uuid, 'update', 1)`,
+      values: [c.entityId],
+    });
+    const failed = Array.from({ length: 12 }, () => change());
+    for (const c of failed)
+      await assert.rejects(
+        transactionEndingWith(db, async () => ({ value: null, last: [fresh(c), divideByZero] })),
+        (error: Error) => /division by zero/.test(`${error.message} ${String(error.cause)}`),
+      );
+    const kept = Array.from({ length: 12 }, () => change());
+    for (const c of kept) await transactionEndingWith(db, async () => ({ value: null, last: [fresh(c)] }));
+    for (const c of failed) assert.equal((await logged(c.entityId)).length, 0);
+    for (const c of kept) assert.equal((await logged(c.entityId)).length, 1);
   });
 
   it('literal() quotes strings, refuses non-integers, and writes null', () => {
@@ -111,11 +157,11 @@ describe(`transactions ending with their last statement (${kind})`, () => {
     assert.equal((await logged(first.entityId)).length, 0);
   });
 
-  it('quotes every value: field names with quotes, backslashes and semicolons arrive as written', async () => {
+  it('binds every value: field names with quotes, backslashes and semicolons arrive as written', async () => {
     const odd = change([`o'brien`, 'back\\slash', "x'); drop table changes; --", 'ünï']);
     const { lastRows } = await transactionEndingWith(db, async () => ({
       value: null,
-      last: [changesInsertText([odd])],
+      last: [changesInsert([odd])],
     }));
     assert.equal(lastRows.length, 1);
     assert.deepEqual((await logged(odd.entityId))[0]!.fields, odd.fields);
@@ -173,7 +219,7 @@ describe(`transactions: BEGIN sent with the first statement (${kind})`, () => {
           }),
         ).execute({ id: c.entityId });
         if (i % 3 === 0) throw new Error('refused');
-        return { value: null, last: [changesInsertText([change()])] };
+        return { value: null, last: [changesInsert([change()])] };
       });
       if (i % 3 === 0) await assert.rejects(attempt, /refused/);
       else await attempt;
@@ -194,7 +240,7 @@ describe(`transactions: BEGIN sent with the first statement (${kind})`, () => {
         (error: Error) => /no_such_table/.test(`${error.message} ${String(error.cause)}`),
       );
     const after = change();
-    await transactionEndingWith(db, async () => ({ value: null, last: [changesInsertText([after])] }));
+    await transactionEndingWith(db, async () => ({ value: null, last: [changesInsert([after])] }));
     assert.equal((await logged(after.entityId)).length, 1);
   });
 
@@ -210,12 +256,12 @@ describe(`transactions: BEGIN sent with the first statement (${kind})`, () => {
     await assert.rejects(
       transactionEndingWith(db, async () => ({
         value: null,
-        last: [changesInsertText([one]), `select 1/0`],
+        last: [changesInsert([one]), divideByZero],
       })),
       (error: Error) => /division by zero/.test(`${error.message} ${String(error.cause)}`),
     );
     assert.equal((await logged(one.entityId)).length, 0, 'BEGIN went first: the insert was rolled back');
-    await transactionEndingWith(db, async () => ({ value: null, last: [changesInsertText([two])] }));
+    await transactionEndingWith(db, async () => ({ value: null, last: [changesInsert([two])] }));
     assert.equal((await logged(two.entityId)).length, 1);
   });
 });

@@ -1,14 +1,24 @@
-import { sql, type Logger } from 'drizzle-orm';
+import type { Logger } from 'drizzle-orm';
 import { NodePgSession, NodePgTransaction } from 'drizzle-orm/node-postgres';
 import type { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
-import { rowsOf, type Db, type Tx } from './client.ts';
+import type { Db, Tx } from './client.ts';
+
+/**
+ * A statement sent with COMMIT: SQL text with $1… parameters, its values, and the name it is
+ * prepared under on each connection (one text per name; '' for a statement parsed every time).
+ */
+export interface Statement {
+  name: string;
+  text: string;
+  values: unknown[];
+}
 
 /** What a transaction's body hands back: its value, and statements to send together with COMMIT. */
 export interface Ending<T> {
   value: T;
-  /** SQL statements with literals only (no parameters), run in order before COMMIT; may be empty. */
-  last: string[];
+  /** Statements run in order before COMMIT, in the same round trip; may be empty. */
+  last: Statement[];
 }
 
 /** The parts of Drizzle's node-postgres session a transaction of our own needs (private in its types). */
@@ -20,8 +30,8 @@ interface PgSessionParts {
 }
 
 /**
- * A value as an SQL literal, for statements sent with COMMIT (a simple-protocol query carries no
- * parameters): strings quoted by pg's escapeLiteral, integers checked, null as null.
+ * A value as an SQL literal, for a statement that cannot take a parameter (a LIMIT the planner
+ * must see): strings quoted by pg's escapeLiteral, integers checked, null as null.
  */
 export function literal(value: string | number | null): string {
   if (value === null) return 'null';
@@ -36,9 +46,12 @@ export function literal(value: string | number | null): string {
 interface PgConnection {
   stream: { cork(): void; uncork(): void };
   parsedStatements: Record<string, string | undefined>;
-  parse(message: { text: string }): void;
+  parse(message: { text: string; name?: string }): void;
   bind(message: object): void;
+  describe(message: { type: 'P'; name: string }): void;
   execute(message: object): void;
+  sync(): void;
+  sendCopyFail(message: string): void;
 }
 interface PgQueryInternals {
   name?: string;
@@ -88,6 +101,121 @@ class BeginThen extends PgQuery {
   }
 }
 
+/** pg's row builder (pg.Result, untyped): field descriptions in, rows parsed by the default types. */
+interface PgResult {
+  rows: Record<string, unknown>[];
+  addFields(fields: unknown[]): void;
+  parseRow(fields: unknown[]): Record<string, unknown>;
+  addRow(row: Record<string, unknown>): void;
+}
+const PgResultClass = (pg as unknown as { Result: new () => PgResult }).Result;
+const prepareValue = (pg as unknown as { utils: { prepareValue(value: unknown): unknown } }).utils
+  .prepareValue;
+
+/**
+ * A transaction's last statements and its COMMIT (and its BEGIN, when nothing went before), as one
+ * extended-protocol batch with one Sync: one write, one round trip. Each statement is a named
+ * prepared statement, parsed and planned once per connection (sent as literal SQL text they were
+ * parsed and planned on every write: a tenth of the database's CPU on item creates). An error
+ * anywhere makes PostgreSQL skip the rest up to the Sync, COMMIT included; the transaction is then
+ * aborted and the caller rolls it back. Statements parsed by a batch that failed may or may not
+ * exist on the connection afterwards (`parsedUnknown`): such a connection is not reused.
+ */
+class CommitBatch {
+  callback?: (error: Error | null, results?: Record<string, unknown>[][]) => void;
+  parsedUnknown = false;
+  private readonly results: Record<string, unknown>[][] = [];
+  private current: PgResult | null = null;
+  private completed = 0;
+  private failure: Error | null = null;
+  private connection: PgConnection | null = null;
+  private readonly fresh: Statement[] = [];
+
+  constructor(
+    private readonly statements: readonly Statement[],
+    private readonly begin: boolean,
+  ) {}
+
+  submit(connection: PgConnection): Error | null {
+    for (const { name, text } of this.statements) {
+      const known = name ? connection.parsedStatements[name] : undefined;
+      if (known !== undefined && known !== text)
+        return new Error(`Prepared statements must be unique - '${name}' was used for a different statement`);
+    }
+    this.connection = connection;
+    connection.stream.cork();
+    try {
+      if (this.begin) this.unnamed(connection, 'begin');
+      for (const statement of this.statements) {
+        const { name, text, values } = statement;
+        if (!name || connection.parsedStatements[name] === undefined) {
+          connection.parse({ name, text });
+          if (name) this.fresh.push(statement);
+        }
+        connection.bind({ statement: name, values, valueMapper: prepareValue });
+        connection.describe({ type: 'P', name: '' });
+        connection.execute({});
+      }
+      this.unnamed(connection, 'commit');
+      connection.sync();
+    } finally {
+      connection.stream.uncork();
+    }
+    return null;
+  }
+
+  private unnamed(connection: PgConnection, text: string): void {
+    connection.parse({ text });
+    connection.bind({});
+    connection.execute({});
+  }
+
+  handleRowDescription(message: { fields: unknown[] }): void {
+    this.current = new PgResultClass();
+    this.current.addFields(message.fields);
+  }
+
+  handleDataRow(message: { fields: unknown[] }): void {
+    if (this.failure || !this.current) return;
+    try {
+      this.current.addRow(this.current.parseRow(message.fields));
+    } catch (error) {
+      this.failure = error as Error;
+    }
+  }
+
+  handleCommandComplete(): void {
+    // BEGIN's (when sent here), then one per statement, then COMMIT's.
+    const index = this.completed++ - (this.begin ? 1 : 0);
+    if (index >= 0 && index < this.statements.length) this.results.push(this.current?.rows ?? []);
+    this.current = null;
+  }
+
+  handleEmptyQuery(): void {}
+  handlePortalSuspended(): void {}
+  handleCopyData(): void {}
+  handleCopyInResponse(connection: PgConnection): void {
+    connection.sendCopyFail('No source stream defined');
+  }
+
+  /** PostgreSQL refused a statement: the rest of the batch was skipped. */
+  handleError(error: Error): void {
+    this.parsedUnknown = this.fresh.length > 0;
+    this.callback?.(error);
+  }
+
+  handleReadyForQuery(): void {
+    if (this.failure) return this.handleError(this.failure);
+    for (const { name, text } of this.fresh) this.connection!.parsedStatements[name] = text;
+    this.callback?.(null, this.results);
+  }
+}
+
+/** PGlite's transaction, as Drizzle's PGlite session holds it. */
+interface PgliteQueryable {
+  query(text: string, values: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
 /** The pooled client as a transaction's Drizzle session sees it: BEGIN rides on the first statement. */
 function beginningClient(client: pg.PoolClient): { client: pg.PoolClient; begun: () => boolean } {
   const connection = (client as unknown as { connection: PgConnection }).connection;
@@ -134,8 +262,10 @@ export async function transactionEndingWith<T>(
   if (!onPool)
     return db.transaction(async (tx) => {
       const { value, last } = await fn(tx);
+      // PGlite's own transaction object, which takes parameters (Drizzle's execute takes only SQL).
+      const client = (tx as unknown as { session: { client: PgliteQueryable } }).session.client;
       const lastResults: Record<string, unknown>[][] = [];
-      for (const statement of last) lastResults.push(rowsOf(await tx.execute(sql.raw(statement))));
+      for (const { text, values } of last) lastResults.push((await client.query(text, values)).rows);
       return { value, lastRows: lastResults.at(-1) ?? [], lastResults };
     });
 
@@ -149,13 +279,15 @@ export async function transactionEndingWith<T>(
     try {
       const { value, last } = await fn(tx);
       ending = true;
-      const begin = beginning.begun() ? [] : ['begin'];
-      const text = [...begin, ...last, 'commit'].join(';\n');
-      session.options.logger?.logQuery(text, []);
-      const result: pg.QueryResult | pg.QueryResult[] = await client.query(text);
-      // One result per statement: BEGIN's if it went here, then those of `last`, then COMMIT's.
-      const results = Array.isArray(result) ? result : [result];
-      const lastResults = results.slice(begin.length, -1).map((r) => r.rows as Record<string, unknown>[]);
+      for (const statement of last) session.options.logger?.logQuery(statement.text, statement.values);
+      const batch = new CommitBatch(last, !beginning.begun());
+      const lastResults = await new Promise<Record<string, unknown>[][]>((resolve, reject) => {
+        batch.callback = (error, results) => (error ? reject(error) : resolve(results!));
+        client.query(batch as unknown as pg.Submittable);
+      }).catch((error: unknown) => {
+        if (batch.parsedUnknown) broken = error as Error;
+        throw error;
+      });
       return { value, lastRows: lastResults.at(-1) ?? [], lastResults };
     } catch (error) {
       // After a failed COMMIT there is no transaction left and this only warns; a connection

@@ -46,9 +46,9 @@ export function installAuthentication(app: FastifyInstance, tokens: AccessTokens
     if (verified) request.user = { id: verified.userId };
     else request.authFailed = true;
   });
-  app.addHook('preParsing', async (request) => {
-    if (!isApi(request) || request.routeOptions.config.public || request.user) return;
-    throw request.authFailed ? invalidToken() : notAuthenticated();
+  app.addHook('preParsing', (request, _reply, payload, done) => {
+    if (!isApi(request) || request.routeOptions.config.public || request.user) return done(null, payload);
+    done(request.authFailed ? invalidToken() : notAuthenticated());
   });
 }
 

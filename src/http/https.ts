@@ -30,11 +30,12 @@ export function hstsValue(hsts: Config['hsts']): string | null {
  */
 export function installHttps(app: FastifyInstance, config: Pick<Config, 'secureSslRedirect' | 'hsts'>): void {
   const hsts = hstsValue(config.hsts);
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook (no promise per request); one that answers (the redirect) does not call done.
+  app.addHook('onRequest', (request, reply, done) => {
     const https = isHttps(request);
     if (https && hsts) reply.header('strict-transport-security', hsts);
-    if (https || !config.secureSslRedirect || INFRASTRUCTURE_PATH.test(request.url)) return;
+    if (https || !config.secureSslRedirect || INFRASTRUCTURE_PATH.test(request.url)) return done();
     const code = request.method === 'GET' || request.method === 'HEAD' ? 301 : 308;
-    return reply.code(code).header('location', `https://${request.host}${request.url}`).send();
+    reply.code(code).header('location', `https://${request.host}${request.url}`).send();
   });
 }

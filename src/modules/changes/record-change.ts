@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { prepared } from '../../db/prepared.ts';
-import { literal } from '../../db/transaction.ts';
+import type { Statement } from '../../db/transaction.ts';
 import { changes } from '../../db/schema/index.ts';
 import type { Db, Tx } from '../../db/index.ts';
 import type { Cursor } from './read-changes.ts';
@@ -89,23 +89,30 @@ export async function recordChanges(tx: Tx | Db, list: readonly ChangeInput[]): 
   return recordedFrom(list, rows);
 }
 
+// Up to this many rows the log insert is a prepared statement per row count (a write logs one to
+// a few changes); a larger batch (a trip's cascade) is parsed afresh, not kept on every connection.
+const PREPARED_LOG_ROWS = 8;
+const LOG_COLUMNS = 7;
+
 /**
- * The same insert as recordChanges as SQL text with every value a quoted literal (pg's
- * escapeLiteral), for the unit of work to send together with COMMIT, where a simple-protocol
- * query cannot carry parameters. Pass the rows it returns to `recordedAfterCommit`.
+ * The same insert as recordChanges, as a statement for the unit of work to send together with
+ * COMMIT (transactionEndingWith). Pass the rows it returns to `recordedAfterCommit`.
  */
-export function changesInsertText(list: readonly ChangeInput[]): string {
-  const values = list.map((c) => {
-    const fields = c.fields.length ? `array[${c.fields.map(literal).join(', ')}]` : `'{}'`;
-    return `(${literal(c.tripId)}::uuid, ${literal(c.entity)}, ${literal(c.entityId)}::uuid, ${literal(c.op)}, ${literal(c.version)}, ${literal(c.actorId)}::uuid, ${fields}::text[])`;
+export function changesInsert(list: readonly ChangeInput[]): Statement {
+  const rows = list.map((_, i) => {
+    const n = i * LOG_COLUMNS;
+    return `($${n + 1}::uuid, $${n + 2}, $${n + 3}::uuid, $${n + 4}, $${n + 5}::integer, $${n + 6}::uuid, $${n + 7}::text[])`;
   });
-  return (
-    'insert into changes (trip_id, entity, entity_id, op, version, actor_id, fields) values ' +
-    `${values.join(', ')} returning txid::text as txid, seq::text as seq, created_at as "createdAt"`
-  );
+  return {
+    name: list.length <= PREPARED_LOG_ROWS ? `record_changes_${list.length}` : '',
+    text:
+      'insert into changes (trip_id, entity, entity_id, op, version, actor_id, fields) values ' +
+      `${rows.join(', ')} returning txid::text as txid, seq::text as seq, created_at as "createdAt"`,
+    values: list.flatMap((c) => [c.tripId, c.entity, c.entityId, c.op, c.version, c.actorId, c.fields]),
+  };
 }
 
-/** The changes of changesInsertText as logged, from the rows that insert returned. */
+/** The changes of changesInsert as logged, from the rows that insert returned. */
 export const recordedAfterCommit = (
   list: readonly ChangeInput[],
   rows: readonly Record<string, unknown>[],

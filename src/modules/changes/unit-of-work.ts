@@ -1,9 +1,9 @@
 import type { AppContext } from '../../context.ts';
 import type { Tx } from '../../db/index.ts';
 import { retryOnConflict } from '../../db/retry.ts';
-import { transactionEndingWith } from '../../db/transaction.ts';
+import { transactionEndingWith, type Statement } from '../../db/transaction.ts';
 import {
-  changesInsertText,
+  changesInsert,
   recordedAfterCommit,
   type ChangeInput,
   type RecordedChange,
@@ -27,13 +27,13 @@ export interface Unit {
   afterCommit: (fn: () => void) => void;
   /**
    * A write nothing in the unit reads before commit, sent with COMMIT (before the change-log rows)
-   * instead of in a round trip of its own: SQL text whose values are quoted literals (`literal`).
+   * instead of in a round trip of its own: a prepared statement and its values (`Statement`).
    * It fails the transaction like any statement. For rows the unit holds locked, so what it will
    * write is known in advance (a vote's rows and its poll's version bump; a new item under its
    * day's lock). What it returns is read after commit, from the result (`rows`); reading it
    * before throws.
    */
-  atCommit: (statement: string) => CommitRows;
+  atCommit: (statement: Statement) => CommitRows;
 }
 
 /** The rows a statement sent with COMMIT returned (RETURNING), readable once the unit committed. */
@@ -55,9 +55,9 @@ export async function inTransaction<T>(
   const committed: (() => void)[] = [];
   const attempt = async () => {
     const pending: ChangeInput[] = []; // a retried transaction starts over
-    const deferred: { statement: string; result: ResultRow[] | null }[] = [];
+    const deferred: { statement: Statement; result: ResultRow[] | null }[] = [];
     committed.length = 0;
-    const atCommit = (statement: string): CommitRows => {
+    const atCommit = (statement: Statement): CommitRows => {
       const entry = { statement, result: null as ResultRow[] | null };
       deferred.push(entry);
       return {
@@ -75,7 +75,7 @@ export async function inTransaction<T>(
         afterCommit: (hook) => void committed.push(hook),
         atCommit,
       });
-      const log = pending.length > 0 ? [changesInsertText(pending)] : [];
+      const log = pending.length > 0 ? [changesInsert(pending)] : [];
       return { value, last: [...deferred.map((d) => d.statement), ...log] };
     });
     deferred.forEach((entry, i) => (entry.result = lastResults[i]!));

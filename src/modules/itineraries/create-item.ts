@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { prepared } from '../../db/prepared.ts';
 import { itineraryItems, type ItineraryItemRow, type ItineraryRow } from '../../db/schema/index.ts';
-import { literal } from '../../db/transaction.ts';
+import type { Statement } from '../../db/transaction.ts';
 import { conflict } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
 import { authorizeDay } from './access.ts';
@@ -105,7 +105,7 @@ export async function createItemAtCommit(
 ): Promise<() => ItineraryItemRow> {
   const { day, values } = await beginCreate(unit, props);
   const id = randomUUID();
-  const inserted = unit.atCommit(insertText(id, day, values));
+  const inserted = unit.atCommit(insertStatement(id, day, values));
   await recordCreated(unit, { id, tripId: day.tripId }, props.userId);
   return () => {
     const row = inserted.rows[0] as {
@@ -127,14 +127,14 @@ export async function createItemAtCommit(
       endTime: row.end_time,
       position: row.position,
       version: 1,
-      // node-postgres parses a timestamptz into a Date; PGlite, here, hands back its text.
+      // A Date as the drivers parse a timestamptz (new Date also takes the text of one).
       createdAt: new Date(row.created_at),
       updatedAt: new Date(row.updated_at),
     };
   };
 }
 
-function insertText(
+function insertStatement(
   id: string,
   day: ItineraryRow,
   v: {
@@ -144,22 +144,15 @@ function insertText(
     endTime: string | null;
     location: string;
   },
-): string {
-  return (
-    'insert into itinerary_items (id, itinerary_id, trip_id, title, description, start_time, end_time, location, position, version) values (' +
-    [
-      `${literal(id)}::uuid`,
-      `${literal(day.id)}::uuid`,
-      `${literal(day.tripId)}::uuid`,
-      literal(v.title),
-      literal(v.description),
-      `${literal(v.startTime)}::time`,
-      `${literal(v.endTime)}::time`,
-      literal(v.location),
+): Statement {
+  return {
+    name: 'create_item_at_commit',
+    text:
+      'insert into itinerary_items (id, itinerary_id, trip_id, title, description, start_time, end_time, location, position, version) ' +
+      'values ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6::time, $7::time, $8, ' +
       // Counted at commit, still under the day's lock: every item committed before it was granted.
-      `(select count(*)::integer from itinerary_items where itinerary_id = ${literal(day.id)}::uuid)`,
-      '1',
-    ].join(', ') +
-    ') returning position, start_time, end_time, created_at, updated_at'
-  );
+      '(select count(*)::integer from itinerary_items where itinerary_id = $2::uuid), 1) ' +
+      'returning position, start_time, end_time, created_at, updated_at',
+    values: [id, day.id, day.tripId, v.title, v.description, v.startTime, v.endTime, v.location],
+  };
 }

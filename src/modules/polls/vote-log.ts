@@ -1,6 +1,5 @@
-import { sql } from 'drizzle-orm';
-import { literal } from '../../db/transaction.ts';
-import type { PollRow } from '../../db/schema/index.ts';
+import { eq, sql } from 'drizzle-orm';
+import { polls, type PollRow } from '../../db/schema/index.ts';
 import { badRequest } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
 
@@ -46,9 +45,17 @@ export async function recordCountsChanged(
   options: { atCommit?: boolean } = {},
 ): Promise<void> {
   const version = poll.version + 1;
-  const bump = `update polls set version = ${literal(version)}, updated_at = now() where id = ${literal(poll.id)}::uuid`;
-  if (options.atCommit) unit.atCommit(bump);
-  else await unit.tx.execute(sql.raw(bump));
+  if (options.atCommit)
+    unit.atCommit({
+      name: 'bump_poll_version_at_commit',
+      text: 'update polls set version = $1::integer, updated_at = now() where id = $2::uuid',
+      values: [version, poll.id],
+    });
+  else
+    await unit.tx
+      .update(polls)
+      .set({ version, updatedAt: sql`now()` })
+      .where(eq(polls.id, poll.id));
   await unit.record({
     tripId: poll.tripId,
     entity: 'poll',

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { inArray, sql } from 'drizzle-orm';
 import { prepared } from '../../db/prepared.ts';
 import { pollVotes } from '../../db/schema/index.ts';
-import { literal } from '../../db/transaction.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
 
 /** A vote row as the vote routes need it: which row, and for which option. */
@@ -24,10 +23,11 @@ export async function insertVote(
 ): Promise<VoteRef> {
   const id = randomUUID();
   if (options.atCommit)
-    unit.atCommit(
-      `insert into poll_votes (id, poll_id, option_id, user_id) values (${literal(id)}::uuid, ` +
-        `${literal(vote.pollId)}::uuid, ${literal(vote.optionId)}::uuid, ${literal(vote.userId)}::uuid)`,
-    );
+    unit.atCommit({
+      name: 'cast_vote_at_commit',
+      text: 'insert into poll_votes (id, poll_id, option_id, user_id) values ($1::uuid, $2::uuid, $3::uuid, $4::uuid)',
+      values: [id, vote.pollId, vote.optionId, vote.userId],
+    });
   else
     await prepared(unit.tx, 'cast_vote', (db) =>
       db.insert(pollVotes).values({
@@ -48,9 +48,11 @@ export async function deleteVotes(
 ): Promise<void> {
   if (votes.length === 0) return;
   if (options.atCommit)
-    unit.atCommit(
-      `delete from poll_votes where id in (${votes.map((v) => `${literal(v.id)}::uuid`).join(', ')})`,
-    );
+    unit.atCommit({
+      name: 'withdraw_votes_at_commit',
+      text: 'delete from poll_votes where id = any($1::uuid[])',
+      values: [votes.map((v) => v.id)],
+    });
   else
     await unit.tx.delete(pollVotes).where(
       inArray(
