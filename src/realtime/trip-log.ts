@@ -18,8 +18,8 @@ import {
  * read-changes.ts uses the cluster-wide watermark, `pg_snapshot_xmin`: transaction ids are shared
  * by every database of a server, so one long write elsewhere (a restore, another app's batch)
  * would hold every live event back. Here a running transaction only holds the watermark if it
- * belongs to this database. The SQL function `stp_trip_log` (migrations/0001_trip_log_function.sql and 0004,
- * where the reasoning is) does the snapshot, the lock check and the read in one round trip: every
+ * belongs to this database. The SQL function `stp_trip_log` (migrations/0001_trip_log_function.sql,
+ * where the reasoning is, then 0004 and 0008) does the snapshot, the lock check and the read in one round trip: every
  * live frame waits for this read, on every instance.
  * PGlite has one connection, so its reads never overlap a transaction: the plain reader serves.
  */
