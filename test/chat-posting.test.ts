@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { and, eq } from 'drizzle-orm';
 import { changes, chatMessages } from '../src/db/schema/index.ts';
 import { buildTestApp, call } from './helpers/app.ts';
-import { testDatabase } from './helpers/database.ts';
+import { countQueries, testDatabase } from './helpers/database.ts';
 import { createUser } from './helpers/factories.ts';
 import { makeTrip, tripWithMembers } from './helpers/realtime.ts';
 import { roomOfTrip } from '../src/modules/chat/queries.ts';
@@ -151,6 +151,49 @@ describe('posting messages over REST', () => {
       body: { chat_room: room.id, content: 'Hi' },
     });
     assert.equal(denied.status, 404);
+  });
+});
+
+describe('the one-statement post', () => {
+  it('answers a plain post exactly as the general path answers a reply, in two statements', async () => {
+    const { trip, owner } = await tripWithMembers(app);
+    const plain = await countQueries(() =>
+      post(trip.id, owner.access, { content: 'plain', client_id: 'd-1' }),
+    );
+    assert.equal(plain.result.status, 201, plain.result.text);
+    // The insert (authorized in the statement) and the log with COMMIT; a reply is read first.
+    assert.equal(plain.count, 2, plain.statements.join('\n'));
+    const reply = await countQueries(() =>
+      post(trip.id, owner.access, { content: 'reply', reply_to: plain.result.body.id }),
+    );
+    assert.equal(reply.result.status, 201, reply.result.text);
+    assert.ok(reply.count > 2, `${reply.count} statements`);
+    const [a, b] = [plain.result.body, reply.result.body];
+    assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort());
+    assert.deepEqual(a.sender, b.sender);
+    assert.equal(a.chat_room_id, b.chat_room_id);
+    assert.equal(typeof a.created_at, 'string');
+    assert.ok(Math.abs(Date.parse(a.created_at) - Date.now()) < 60_000, a.created_at);
+    // What it answered is what is stored, as any reader of the room sees it.
+    const [stored] = await db.select().from(chatMessages).where(eq(chatMessages.id, a.id));
+    assert.equal(stored!.content, 'plain');
+    assert.equal(stored!.clientId, 'd-1');
+    assert.equal(stored!.createdAt.toISOString(), new Date(a.created_at).toISOString());
+    assert.equal((await messageChanges(a.id)).length, 1);
+  });
+
+  it('leaves the unusual cases to the general path: strangers 404, retried client_id, blank content', async () => {
+    const { trip, owner } = await tripWithMembers(app);
+    const stranger = await createUser(app);
+    const denied = await post(trip.id, stranger.access, { content: 'hi' });
+    assert.equal(denied.status, 404, denied.text);
+    const first = await post(trip.id, owner.access, { content: 'once', client_id: 'd-2' });
+    const again = await post(trip.id, owner.access, { content: 'once', client_id: 'd-2' });
+    assert.equal(first.status, 201);
+    assert.equal(again.body.id, first.body.id, 'the retry returns the stored message');
+    assert.equal((await messageChanges(first.body.id)).length, 1, 'logged once');
+    const blank = await post(trip.id, stranger.access, { content: '   ' });
+    assert.equal(blank.status, 404, 'membership is checked before content, as before');
   });
 });
 

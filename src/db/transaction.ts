@@ -3,16 +3,9 @@ import { NodePgSession, NodePgTransaction } from 'drizzle-orm/node-postgres';
 import type { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { Db, Tx } from './client.ts';
+import { runStatement, type Statement } from './statement.ts';
 
-/**
- * A statement sent with COMMIT: SQL text with $1… parameters, its values, and the name it is
- * prepared under on each connection (one text per name; '' for a statement parsed every time).
- */
-export interface Statement {
-  name: string;
-  text: string;
-  values: unknown[];
-}
+export type { Statement };
 
 /** What a transaction's body hands back: its value, and statements to send together with COMMIT. */
 export interface Ending<T> {
@@ -211,11 +204,6 @@ class CommitBatch {
   }
 }
 
-/** PGlite's transaction, as Drizzle's PGlite session holds it. */
-interface PgliteQueryable {
-  query(text: string, values: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
-}
-
 /** The pooled client as a transaction's Drizzle session sees it: BEGIN rides on the first statement. */
 function beginningClient(client: pg.PoolClient): { client: pg.PoolClient; begun: () => boolean } {
   const connection = (client as unknown as { connection: PgConnection }).connection;
@@ -262,10 +250,8 @@ export async function transactionEndingWith<T>(
   if (!onPool)
     return db.transaction(async (tx) => {
       const { value, last } = await fn(tx);
-      // PGlite's own transaction object, which takes parameters (Drizzle's execute takes only SQL).
-      const client = (tx as unknown as { session: { client: PgliteQueryable } }).session.client;
       const lastResults: Record<string, unknown>[][] = [];
-      for (const { text, values } of last) lastResults.push((await client.query(text, values)).rows);
+      for (const statement of last) lastResults.push(await runStatement(tx, statement));
       return { value, lastRows: lastResults.at(-1) ?? [], lastResults };
     });
 

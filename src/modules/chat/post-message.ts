@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, or, sql } from 'drizzle-orm';
 import { prepared } from '../../db/prepared.ts';
-import { chatMessages, type ChatMessageRow } from '../../db/schema/index.ts';
+import { chatMessages, type ChatMessageRow, type UserRow } from '../../db/schema/index.ts';
 import { isForeignKeyViolation } from '../../db/errors.ts';
 import { conflict, fieldError, notFound, permissionDenied } from '../../http/errors.ts';
 import type { Unit } from '../changes/unit-of-work.ts';
 import { can } from '../trips/policy.ts';
 import { checkContent } from './content.ts';
+import { postDirect } from './post-direct.ts';
 import { presentMessage } from './presenter.ts';
 import { findMessage, loadMessageGraph, postingContext, roomOfTrip } from './queries.ts';
 import type { MessageView, PostMessageBody } from './schemas.ts';
@@ -25,6 +26,9 @@ export async function postMessage(
   { message: ChatMessageRow; created: false } | { message: ChatMessageRow; created: true; view: MessageView }
 > {
   const { input, userId } = props;
+  const valid = directContent(input);
+  const direct = valid === null ? null : await postDirect(unit, props, valid);
+  if (direct) return recordPosted(unit, props, direct.message, direct.sender);
   // No row lock on the trip here: every post of a busy room would share it (a multixact that grows
   // with the concurrent posters). The rare delete racing a post is caught at the insert instead.
   // The membership row authorizes (as authorizeTrip would: 404 for non-members, then the policy).
@@ -42,8 +46,29 @@ export async function postMessage(
   }
   const [message] = await insertMessage(unit, props, roomId, content);
   if (!message) return { message: await samePost(unit, props), created: false };
+  return recordPosted(unit, props, message, context.sender);
+}
+
+/** The content of a post the one-statement path can take (no reply, not system, valid), else null. */
+function directContent(input: PostMessageBody): string | null {
+  if (input.reply_to || input.message_type === 'system') return null;
+  try {
+    return checkContent(input.content);
+  } catch {
+    return null; // the general path reports it, after the membership check, as before
+  }
+}
+
+/** Presents a new message and logs it (the change carries the view to the sockets). */
+async function recordPosted(
+  unit: Unit,
+  props: { userId: string; tripId: string },
+  message: ChatMessageRow,
+  senderRow: UserRow,
+): Promise<{ message: ChatMessageRow; created: true; view: MessageView }> {
+  const { userId } = props;
   // No query unless the message replies to one (its preview and that sender are read then).
-  const sender = new Map([[context.sender.id, context.sender]]);
+  const sender = new Map([[senderRow.id, senderRow]]);
   const view = presentMessage(message, await loadMessageGraph(unit.tx, [message], sender));
   await unit.record({
     tripId: props.tripId,

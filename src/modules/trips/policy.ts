@@ -1,4 +1,4 @@
-import type { Role } from '../../db/schema/index.ts';
+import { ROLES, type Role } from '../../db/schema/index.ts';
 
 /**
  * What a trip member may do, by role. Deny by default: an action not listed for a role is refused,
@@ -55,6 +55,11 @@ const ALLOWED: Record<Role, ReadonlySet<TripAction>> = {
 
 export function can(role: Role | null, action: TripAction): boolean {
   return role !== null && ALLOWED[role].has(action);
+}
+
+/** The roles that may do `action`: for a statement that authorizes in SQL, from this one table. */
+export function rolesThatCan(action: TripAction): Role[] {
+  return ROLES.filter((role) => ALLOWED[role].has(action));
 }
 
 /** Only an owner may hand out the owner role. */
