@@ -20,6 +20,20 @@ const change = (tripId: string): ChangeInput => ({
   fields: ['title'],
 });
 
+/**
+ * The trip's log once it holds `expected` (entity ids, in order), waiting up to 10 s. Other test
+ * files run beside this one on the same database, and their transactions hold the watermark too
+ * while they run (as they must): a change is then only delayed, for a few milliseconds.
+ */
+async function logOnceItHolds(tripId: string, expected: string[]): Promise<string[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const ids = (await readTripLog(database, { tripId, after: START, limit: 10 })).map((e) => e.entityId);
+    if (ids.length >= expected.length || Date.now() > deadline) return ids;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** A connection of its own to `dbName` on the test server (this run's database by default). */
 async function connection(dbName?: string): Promise<pg.Client> {
   const url = new URL(services.databaseUrl!);
@@ -49,9 +63,8 @@ describe(
         const later = await recordChange(database.db, change(tripId));
         assert.deepEqual(await readTripLog(database, { tripId, after: START, limit: 10 }), []);
         await older.query('commit');
-        const log = await readTripLog(database, { tripId, after: START, limit: 10 });
         assert.deepEqual(
-          log.map((entry) => entry.entityId),
+          await logOnceItHolds(tripId, [first.entityId, later.entityId]),
           [first.entityId, later.entityId],
           'both, the older transaction first',
         );
@@ -68,11 +81,9 @@ describe(
         await elsewhere.query('select pg_current_xact_id()'); // takes a transaction id, older than ours
         const tripId = randomUUID();
         const mine = await recordChange(database.db, change(tripId));
-        const log = await readTripLog(database, { tripId, after: START, limit: 10 });
-        assert.deepEqual(
-          log.map((entry) => entry.entityId),
-          [mine.entityId],
-        );
+        // The other database's transaction stays open all along: were it holding the watermark,
+        // the change would never show.
+        assert.deepEqual(await logOnceItHolds(tripId, [mine.entityId]), [mine.entityId]);
       } finally {
         await elsewhere.query('rollback').catch(() => undefined);
         await elsewhere.end();
