@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
@@ -12,12 +11,14 @@ import type { DestinationStream, Logger } from 'pino';
 import type { Config } from './config/index.ts';
 import type { AppContext } from './context.ts';
 import { openDatabase, type Database } from './db/index.ts';
-import { installAuthentication } from './http/authenticate.ts';
+import { identifyCaller, installAuthentication } from './http/authenticate.ts';
+import { corsStep } from './http/cors.ts';
+import { installEdge } from './http/edge.ts';
 import { installJsonParser } from './http/body-parsers.ts';
-import { installHostCheck } from './http/host-check.ts';
+import { hostCheck } from './http/host-check.ts';
 import { installCompression } from './http/compression.ts';
 import { buildSerializer } from './http/serializer.ts';
-import { installHttps } from './http/https.ts';
+import { httpsStep } from './http/https.ts';
 import { installMediaRoute } from './http/media-route.ts';
 import { installObservability } from './http/observability.ts';
 import { installSecurityHeaders } from './http/security-headers.ts';
@@ -31,7 +32,7 @@ import {
 } from './http/error-handler.ts';
 import { installOpenApi } from './http/openapi.ts';
 import { installRateLimit } from './http/rate-limit.ts';
-import { genRequestId, installRequestLogging } from './http/request-log.ts';
+import { echoRequestId, genRequestId, installRequestLogging } from './http/request-log.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { createAccessTokens } from './modules/auth/access-tokens.ts';
 import { apiIndexRoutes } from './modules/api-index/routes.ts';
@@ -125,30 +126,36 @@ export async function buildApp(
   installNotFound(app);
   installJsonParser(app);
   installRequestLogging(app);
-  installHostCheck(app, config.allowedHosts);
-  installHttps(app, config);
+  // Every request's first steps, in this order (http/edge.ts): the request id and the security
+  // headers first, so every answer carries them, refusals and redirects included; the Host check
+  // before anything builds a URL from the Host header; CORS before authentication, so a preflight
+  // (sent without credentials) is answered and a 401 still carries CORS headers (a browser app
+  // must read it to refresh); the caller identified last, before the rate limiter keys on it.
+  installEdge(app, [
+    echoRequestId,
+    installSecurityHeaders(app),
+    hostCheck(config.allowedHosts),
+    httpsStep(config),
+    corsStep({
+      origins: config.corsAllowedOrigins,
+      exposedHeaders: [
+        'ETag',
+        'X-Request-Id',
+        'RateLimit-Limit',
+        'RateLimit-Remaining',
+        'RateLimit-Reset',
+        'Retry-After',
+      ],
+      // GET, HEAD and POST alone would refuse browsers every update and delete.
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'X-Request-Id'],
+      maxAgeSec: 600,
+    }),
+    identifyCaller(ctx.accessTokens),
+  ]);
+  installAuthentication(app);
   await installObservability(app, ctx);
-
-  installSecurityHeaders(app);
   installCompression(app, config.http.compress);
-  await app.register(cors, {
-    origin: config.corsAllowedOrigins.includes('*') ? true : config.corsAllowedOrigins,
-    credentials: false,
-    exposedHeaders: [
-      'ETag',
-      'X-Request-Id',
-      'RateLimit-Limit',
-      'RateLimit-Remaining',
-      'RateLimit-Reset',
-      'Retry-After',
-    ],
-    maxAge: 600,
-    // The default is GET, HEAD, POST only: browsers would be refused every update and delete.
-    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'X-Request-Id'],
-  });
-  // After helmet and CORS, so a 401 still carries their headers (a browser app must read it to refresh).
-  installAuthentication(app, ctx.accessTokens);
   await installStaticFiles(app, config.staticRoot); // before the limiter: static files are not limited
   await installRateLimit(app, config.rateLimit, platform.rateLimitStore);
   await app.register(multipart, { limits: { fileSize: config.media.maxAvatarBytes, files: 1 } });

@@ -191,6 +191,10 @@ describe('allowed hosts', () => {
     const evil = await call(strict, 'GET', '/api/v1/', { headers: { host: 'evil.example' } });
     assertEnvelope(evil, 400, 'disallowed_host');
     assert.doesNotMatch(evil.text, /evil\.example/);
+    // The security headers and the request id run first, so a refusal carries them too.
+    assert.equal(evil.headers['x-content-type-options'], 'nosniff');
+    assert.match(String(evil.headers['content-security-policy']), /default-src 'none'/);
+    assert.ok(evil.headers['x-request-id']);
     assert.equal((await call(strict, 'GET', '/health/', { headers: { host: '10.0.0.7:8000' } })).status, 200);
   });
 });

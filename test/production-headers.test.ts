@@ -140,6 +140,30 @@ describe('CORS', () => {
     }
   });
 
+  it('varies by Origin on every response, and names no origin or exposed header without one', async () => {
+    const response = await call(app, 'GET', '/api/v1/');
+    assert.match(String(response.headers.vary), /Origin/);
+    assert.equal(response.headers['access-control-allow-origin'], undefined);
+    assert.equal(response.headers['access-control-expose-headers'], undefined);
+  });
+
+  it('answers a preflight with an empty 204 that browsers may keep for ten minutes', async () => {
+    const response = await preflight('https://app.example.com', 'DELETE');
+    assert.equal(response.statusCode, 204);
+    assert.equal(response.headers['access-control-max-age'], '600');
+    assert.equal(response.body, '');
+  });
+
+  it('an OPTIONS that is no preflight, or from another origin, is not answered as one', async () => {
+    const plain = await app.inject({ method: 'OPTIONS', url: '/api/v1/trips/' });
+    assert.notEqual(plain.statusCode, 204);
+    assert.equal(plain.headers['access-control-allow-methods'], undefined);
+    assert.equal(JSON.parse(plain.body).error.code !== undefined, true, 'an error in the envelope');
+    const other = await preflight('https://evil.example');
+    assert.notEqual(other.statusCode, 204);
+    assert.equal(other.headers['access-control-allow-methods'], undefined);
+  });
+
   it('refuses a wildcard in production at start-up, allows it elsewhere', () => {
     const production = {
       APP_ENV: 'production',

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthUser } from '../context.ts';
 import type { AccessTokens } from '../modules/auth/access-tokens.ts';
+import type { EdgeStep } from './edge.ts';
 import { invalidToken, notAuthenticated } from './errors.ts';
 
 /** The bearer token of a request, from the Authorization header. */
@@ -12,9 +13,9 @@ export function bearerToken(request: FastifyRequest): string | null {
 }
 
 /** Verifies a token to the caller, or throws the 401 the client should see. */
-export async function authenticateToken(tokens: AccessTokens, token: string | null): Promise<AuthUser> {
+export function authenticateToken(tokens: AccessTokens, token: string | null): AuthUser {
   if (!token) throw notAuthenticated();
-  const verified = await tokens.verify(token);
+  const verified = tokens.verify(token);
   if (!verified) throw invalidToken();
   return { id: verified.userId };
 }
@@ -26,28 +27,31 @@ declare module 'fastify' {
   }
 }
 
-const isApi = (request: FastifyRequest) => request.routeOptions.url?.startsWith('/api/v1') === true;
-
 /**
  * Authentication is the default for everything under /api/v1/: a route opts out only by
  * declaring `config: { public: true }`, so a new route cannot be left open by forgetting.
- * Two steps: `onRequest` identifies the caller (so the rate limiter can key on the user), and
- * `preParsing` — after the limiter — refuses a protected route without a valid token. Guessing
- * tokens is therefore rate limited like any other request.
+ * Two steps: the edge (`identifyCaller`, last of its steps) identifies the caller, so the rate
+ * limiter can key on the user, and `preParsing` — after the limiter — refuses a protected route
+ * without a valid token. Guessing tokens is therefore rate limited like any other request.
  */
-export function installAuthentication(app: FastifyInstance, tokens: AccessTokens): void {
+export function identifyCaller(tokens: AccessTokens): EdgeStep {
+  return (request, _reply, route) => {
+    const token = route.api ? bearerToken(request) : null;
+    if (token) {
+      const verified = tokens.verify(token);
+      if (verified) request.user = { id: verified.userId };
+      else request.authFailed = true;
+    }
+    return undefined;
+  };
+}
+
+export function installAuthentication(app: FastifyInstance): void {
   app.decorateRequest('user', null);
   app.decorateRequest('authFailed', false);
-  app.addHook('onRequest', async (request) => {
-    if (!isApi(request)) return;
-    const token = bearerToken(request);
-    if (!token) return;
-    const verified = await tokens.verify(token);
-    if (verified) request.user = { id: verified.userId };
-    else request.authFailed = true;
-  });
   app.addHook('preParsing', (request, _reply, payload, done) => {
-    if (!isApi(request) || request.routeOptions.config.public || request.user) return done(null, payload);
+    const route = request.routeFacts;
+    if (!route?.api || route.public || request.user) return done(null, payload);
     done(request.authFailed ? invalidToken() : notAuthenticated());
   });
 }

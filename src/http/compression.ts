@@ -80,7 +80,7 @@ export function installCompression(app: FastifyInstance, enabled: boolean): void
   if (!enabled) return;
   app.addHook('onSend', (request: FastifyRequest, reply, payload, done) => {
     if (
-      request.routeOptions.url?.startsWith('/api/v1/auth') ||
+      request.routeFacts?.url?.startsWith('/api/v1/auth') ||
       request.method === 'HEAD' ||
       !compressible(reply)
     )

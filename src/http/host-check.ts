@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { EdgeStep } from './edge.ts';
 import { badRequest } from './errors.ts';
 import { INFRASTRUCTURE_PATH } from './https.ts';
 
@@ -14,16 +14,15 @@ export function hostAllowed(host: string, allowed: readonly string[]): boolean {
 }
 
 /**
- * Refuses requests for hosts we do not serve, before anything else runs: absolute URLs in
+ * Refuses requests for hosts we do not serve (an edge step, before any that builds a URL): absolute URLs in
  * responses are built from the Host header, so a forged one must never reach them.
  * Health probes and /metrics are exempt: orchestrators and Prometheus call them by pod IP
  * (/metrics has its own token).
  */
-export function installHostCheck(app: FastifyInstance, allowed: readonly string[]): void {
-  if (allowed.includes('*')) return;
-  // A callback hook: an async one costs a promise and a microtask turn on every request.
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (INFRASTRUCTURE_PATH.test(request.url) || hostAllowed(request.host, allowed)) return done();
-    done(badRequest('Invalid Host header: this server does not serve that host name.', 'disallowed_host'));
-  });
+export function hostCheck(allowed: readonly string[]): EdgeStep | null {
+  if (allowed.includes('*')) return null;
+  return (request) =>
+    INFRASTRUCTURE_PATH.test(request.url) || hostAllowed(request.host, allowed)
+      ? undefined
+      : badRequest('Invalid Host header: this server does not serve that host name.', 'disallowed_host');
 }

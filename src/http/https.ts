@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.ts';
+import { ANSWERED, type EdgeStep } from './edge.ts';
 
 /** Paths an orchestrator or Prometheus calls by pod address over plain HTTP, never redirected. */
 export const INFRASTRUCTURE_PATH = /^\/(health|metrics)(\/|\?|$)/;
@@ -22,20 +23,20 @@ export function hstsValue(hsts: Config['hsts']): string | null {
 }
 
 /**
- * SECURE_SSL_REDIRECT and HSTS. Installed after the Host check, so the Location header is only
+ * SECURE_SSL_REDIRECT and HSTS, an edge step after the Host check, so the Location header is only
  * ever built from a host we serve. GET/HEAD get 301 (cacheable, as Django does); other methods
  * 308 so a client re-sends its body instead of turning a POST into a GET.
  * HSTS goes on https responses only: browsers ignore it over http, and sending it there would
  * wrongly suggest plain-http deployments are protected.
  */
-export function installHttps(app: FastifyInstance, config: Pick<Config, 'secureSslRedirect' | 'hsts'>): void {
+export function httpsStep(config: Pick<Config, 'secureSslRedirect' | 'hsts'>): EdgeStep {
   const hsts = hstsValue(config.hsts);
-  // A callback hook (no promise per request); one that answers (the redirect) does not call done.
-  app.addHook('onRequest', (request, reply, done) => {
+  return (request, reply) => {
     const https = isHttps(request);
     if (https && hsts) reply.header('strict-transport-security', hsts);
-    if (https || !config.secureSslRedirect || INFRASTRUCTURE_PATH.test(request.url)) return done();
+    if (https || !config.secureSslRedirect || INFRASTRUCTURE_PATH.test(request.url)) return undefined;
     const code = request.method === 'GET' || request.method === 'HEAD' ? 301 : 308;
     reply.code(code).header('location', `https://${request.host}${request.url}`).send();
-  });
+    return ANSWERED;
+  };
 }

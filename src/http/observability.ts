@@ -59,7 +59,7 @@ export async function installObservability(app: FastifyInstance, ctx: AppContext
   // request (about a twentieth of a small request's CPU, profiled on GET /health/).
   const series = new Map<string, { observe(seconds: number): void }>();
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
+    const route = request.routeFacts?.url ?? 'unmatched';
     const key = `${request.method} ${reply.statusCode} ${route}`;
     let child = series.get(key);
     if (!child) {
@@ -85,7 +85,7 @@ export async function installObservability(app: FastifyInstance, ctx: AppContext
       reporter.capture(error, {
         requestId: String(request.id),
         method: request.method,
-        route: request.routeOptions.url ?? null,
+        route: request.routeFacts?.url ?? null,
         userId: request.user?.id ?? null,
         status,
       });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { redactUrl } from '../platform/logger.ts';
+import type { EdgeStep } from './edge.ts';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -11,8 +12,14 @@ export function genRequestId(request: { headers: Record<string, string | string[
   return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
+/** The edge step that echoes the request id (first, so every answer carries it). */
+export const echoRequestId: EdgeStep = (request, reply) => {
+  reply.header('x-request-id', request.id);
+  return undefined;
+};
+
 /**
- * Echoes the request id and writes exactly one log line per request, with secrets kept out. The
+ * Writes exactly one log line per request, with secrets kept out. The
  * line goes through the root logger with `req_id` (the field the request's own logger binds), so
  * a request that logs nothing else never builds its child logger (see lazyChildLogger).
  */
@@ -22,11 +29,7 @@ export function installRequestLogging(app: FastifyInstance): void {
   // against 5 µs without, on every request. Anything else a request logs is still redacted.
   // The root logger is pino (createLogger, app.ts), so its child is one too.
   const lines = app.log.child({}, { redact: [] }) as Logger;
-  // Callback hooks: an async one costs a promise and a microtask turn on every request.
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
+  // A callback hook: an async one costs a promise and a microtask turn on every request.
   app.addHook('onResponse', (request: FastifyRequest, reply, done) => {
     const status = reply.statusCode;
     // Orchestrators and load balancers poll health every few seconds per instance: a successful
@@ -35,7 +38,7 @@ export function installRequestLogging(app: FastifyInstance): void {
     const level =
       status >= 500
         ? 'error'
-        : status < 400 && request.routeOptions.url?.startsWith('/health')
+        : status < 400 && request.routeFacts?.url?.startsWith('/health')
           ? 'debug'
           : 'info';
     if (!lines.isLevelEnabled(level)) return done();
@@ -43,7 +46,7 @@ export function installRequestLogging(app: FastifyInstance): void {
       req_id: request.id,
       method: request.method,
       url: redactUrl(request.url),
-      route: request.routeOptions.url ?? null,
+      route: request.routeFacts?.url ?? null,
       status,
       duration_ms: Math.round(reply.elapsedTime * 100) / 100,
       user_id: request.user?.id ?? null,

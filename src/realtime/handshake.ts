@@ -52,7 +52,7 @@ export async function admit(
     return { ok: false, code: CLOSE.forbidden, reason: 'origin not allowed' };
   const token = queryParam(request, 'token') ?? bearerToken(request);
   if (!token) return { ok: false, code: CLOSE.unauthorized, reason: 'authentication required' };
-  const verified = await ctx.accessTokens.verify(token);
+  const verified = ctx.accessTokens.verify(token);
   if (!verified) return { ok: false, code: CLOSE.unauthorized, reason: 'invalid or expired token' };
   const exp = decodeJwt(token).exp;
   if (!UUID.test(tripId)) return { ok: false, code: CLOSE.forbidden, reason: 'trip not found' };

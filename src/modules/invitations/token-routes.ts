@@ -89,7 +89,7 @@ export const tokenInvitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const user = await authenticateToken(ctx.accessTokens, bearerToken(request));
+      const user = authenticateToken(ctx.accessTokens, bearerToken(request));
       return inTransaction(ctx, async (unit) => {
         const { invitation, member } = await acceptInvitation(unit, {
           key: request.params.token,
