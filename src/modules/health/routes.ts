@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { pendingMigrations } from '../../db/migrate.ts';
 
@@ -19,6 +20,7 @@ const Health = Type.Object({
 
 type CheckResult = 'ok' | 'unavailable' | 'not_configured';
 type Checks = Awaited<ReturnType<typeof runChecks>>;
+type Answer = { code: 200 | 503; json: string };
 
 // Load balancers, orchestrators and uptime monitors poll health, often many per second: the probes
 // run at most once per this interval per process, and concurrent requests share the one in flight.
@@ -61,32 +63,50 @@ export const healthRoutes =
   async (app) => {
     const { ctx } = app;
     const tags = ['service'];
-    let last: { at: number; checks: Checks } | null = null;
+    // The last result with the two answers it makes, serialized once (probes come far more often
+    // than the checks run).
+    let last: { at: number; checks: Checks; full: Answer; ready: Answer } | null = null;
     let running: Promise<Checks> | null = null;
-    const currentChecks = (): Promise<Checks> => {
-      if (last && Date.now() - last.at < CHECK_INTERVAL_MS) return Promise.resolve(last.checks);
-      running ??= runChecks(ctx)
-        .then((checks) => {
-          last = { at: Date.now(), checks };
-          return checks;
-        })
-        .finally(() => (running = null));
-      return running;
-    };
-    // /health/ (monitoring, the checklist) fails on any dependency. Readiness asks only "can this
-    // instance serve?": without Redis it still can (rate limits per instance, live events from the
-    // log), and taking every instance out of the load balancer would turn a Redis outage into a
-    // full one. It fails while shutting down, so traffic drains to other instances.
-    const full = async (readiness: boolean) => {
-      const checks = await currentChecks();
+    const answer = (checks: Checks, readiness: boolean): Answer => {
       const healthy =
         checks.database === 'ok' &&
         checks.migrations === 'ok' &&
         (readiness ? !ctx.state.shuttingDown : checks.redis !== 'unavailable');
-      return {
-        healthy,
-        body: { status: healthy ? 'healthy' : 'unhealthy', service: 'smart-trip-planner', version, checks },
-      } as const;
+      const body: Static<typeof Health> = {
+        status: healthy ? 'healthy' : 'unhealthy',
+        service: 'smart-trip-planner',
+        version,
+        checks,
+      };
+      return { code: healthy ? 200 : 503, json: JSON.stringify(body) };
+    };
+    const fresh = () => (last && Date.now() - last.at < CHECK_INTERVAL_MS ? last : null);
+    const refresh = (): Promise<Checks> =>
+      (running ??= runChecks(ctx)
+        .then((checks) => {
+          last = { at: Date.now(), checks, full: answer(checks, false), ready: answer(checks, true) };
+          return checks;
+        })
+        .finally(() => (running = null)));
+    const send = (reply: FastifyReply, { code, json }: Answer): void => {
+      void reply
+        .code(code)
+        .header('cache-control', 'no-store')
+        .type('application/json; charset=utf-8')
+        .send(json);
+    };
+    // /health/ (monitoring, the checklist) fails on any dependency. Readiness asks only "can this
+    // instance serve?": without Redis it still can (rate limits per instance, live events from the
+    // log), and taking every instance out of the load balancer would turn a Redis outage into a
+    // full one. It fails while shutting down, so traffic drains to other instances (worked out per
+    // request: that state changes between checks).
+    // Not async: an answer from the last checks goes out without a promise or a microtask turn.
+    const respond = (reply: FastifyReply, readiness: boolean): void | Promise<void> => {
+      const known = fresh();
+      if (known && !readiness) return send(reply, known.full);
+      if (known && !ctx.state.shuttingDown) return send(reply, known.ready);
+      if (known) return send(reply, answer(known.checks, true));
+      return refresh().then((checks) => send(reply, answer(checks, readiness)));
     };
 
     app.get(
@@ -95,13 +115,7 @@ export const healthRoutes =
         config: { rateLimit: false },
         schema: { tags, summary: 'Database and Redis health', response: { 200: Health, 503: Health } },
       },
-      async (_request, reply) => {
-        const { healthy, body } = await full(false);
-        return reply
-          .code(healthy ? 200 : 503)
-          .header('cache-control', 'no-store')
-          .send(body);
-      },
+      (_request, reply) => respond(reply, false),
     );
     app.get(
       '/health/ready',
@@ -113,13 +127,7 @@ export const healthRoutes =
           response: { 200: Health, 503: Health },
         },
       },
-      async (_request, reply) => {
-        const { healthy, body } = await full(true);
-        return reply
-          .code(healthy ? 200 : 503)
-          .header('cache-control', 'no-store')
-          .send(body);
-      },
+      (_request, reply) => respond(reply, true),
     );
     app.get(
       '/health/live',
