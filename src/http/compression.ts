@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { memoized } from './memo.ts';
 
 /**
  * gzip/brotli for responses of 1 KiB or more whose type compresses (JSON, HTML, JS, CSS, SVG; never
@@ -44,9 +45,7 @@ export function sendingKept(reply: FastifyReply, answer: KeptAnswer): void {
   keptAnswers.set(reply, answer);
 }
 
-/** The encoding to answer with: brotli, else gzip, by the client's Accept-Encoding (q=0 refuses). */
-export function negotiateEncoding(header: string | undefined): Encoding | null {
-  if (!header) return null;
+const negotiated = memoized((header: string): Encoding | null => {
   let star = false;
   const accepted = new Set<string>();
   for (const part of header.split(',')) {
@@ -59,6 +58,11 @@ export function negotiateEncoding(header: string | undefined): Encoding | null {
   if (accepted.has('br')) return 'br';
   if (accepted.has('gzip') || star) return 'gzip';
   return null;
+});
+
+/** The encoding to answer with: brotli, else gzip, by the client's Accept-Encoding (q=0 refuses). */
+export function negotiateEncoding(header: string | undefined): Encoding | null {
+  return header ? negotiated(header) : null;
 }
 
 function compressible(reply: FastifyReply): boolean {

@@ -1,5 +1,6 @@
 import type { EdgeStep } from './edge.ts';
 import { badRequest } from './errors.ts';
+import { memoized } from './memo.ts';
 import { INFRASTRUCTURE_PATH } from './https.ts';
 
 /** Django's ALLOWED_HOSTS rules: exact names, `.example.com` for a domain and its subdomains, `*` for any. */
@@ -21,8 +22,9 @@ export function hostAllowed(host: string, allowed: readonly string[]): boolean {
  */
 export function hostCheck(allowed: readonly string[]): EdgeStep | null {
   if (allowed.includes('*')) return null;
+  const allows = memoized((host: string) => hostAllowed(host, allowed));
   return (request) =>
-    INFRASTRUCTURE_PATH.test(request.url) || hostAllowed(request.host, allowed)
+    INFRASTRUCTURE_PATH.test(request.url) || allows(request.host)
       ? undefined
       : badRequest('Invalid Host header: this server does not serve that host name.', 'disallowed_host');
 }

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import { memoized } from './memo.ts';
 import { badRequest } from './errors.ts';
 
 export const PageQuery = Type.Object({
@@ -80,11 +81,14 @@ export function paginate<T>(request: FastifyRequest, window: PageWindow, count: 
  * `new URL` in whoever builds a link; ALLOWED_HOSTS refuses unknown names before this in production.
  */
 export function absoluteBase(request: FastifyRequest): string {
-  const base = `${request.protocol}://${request.host}`;
+  return validBase(`${request.protocol}://${request.host}`);
+}
+
+const validBase = memoized((base: string) => {
   try {
     new URL(base);
     return base;
   } catch {
     throw badRequest('Invalid Host header.', 'invalid_host');
   }
-}
+});
