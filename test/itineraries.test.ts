@@ -431,6 +431,58 @@ describe('GET itineraries/ (a kept answer)', () => {
   });
 });
 
+describe('GET itineraries/{id}/ (a kept answer)', () => {
+  it('a repeated read answers the day as it is now: its fields, item edits and moves; access every time', async () => {
+    const { owner, trip } = await ownerWithTrip();
+    const viewer = await createUser(app);
+    const stranger = await createUser(app);
+    await addMember(trip.id, viewer, 'viewer');
+    const day = await dayOk(owner, trip.id, '2030-06-03', { title: 'Arrival' });
+    const other = await dayOk(owner, trip.id, '2030-06-04');
+    const first = await itemOk(owner, day.id, { title: 'Check in' });
+    await itemOk(owner, day.id, { title: 'Dinner' });
+    const read = async () => {
+      const response = await call(app, 'GET', `${DAYS}${day.id}/`, { token: viewer.access });
+      assert.equal(response.status, 200, response.text);
+      return response;
+    };
+    const titles = async () => (await read()).body.items.map((i: { title: string }) => i.title);
+    const before = await read();
+    assert.equal((await read()).text, before.text, 'unchanged rows: the same answer');
+    assert.equal(before.headers.etag, '"1"');
+
+    const renamed = await call(app, 'PATCH', `${DAYS}${day.id}/`, {
+      token: owner.access,
+      body: { title: 'Arrival day' },
+    });
+    assert.equal(renamed.status, 200, renamed.text);
+    const after = await read();
+    assert.equal(after.body.title, 'Arrival day');
+    assert.equal(after.headers.etag, '"2"', 'the ETag is the kept answer’s version');
+
+    await db
+      .update(itineraryItems)
+      .set({ title: 'Changed underneath' })
+      .where(eq(itineraryItems.id, first.id));
+    assert.deepEqual(await titles(), ['Changed underneath', 'Dinner']);
+
+    const moved = await call(app, 'PATCH', `${DAYS}items/${first.id}/`, {
+      token: owner.access,
+      body: { itinerary: other.id },
+    });
+    assert.equal(moved.status, 200, moved.text);
+    assert.deepEqual(await titles(), ['Dinner']);
+    assert.equal((await read()).body.item_count, 1);
+
+    // The kept text is shared by members, never by strangers: access is checked on every read.
+    assertEnvelope(await call(app, 'GET', `${DAYS}${day.id}/`, { token: stranger.access }), 404);
+    await db.delete(tripMembers).where(eq(tripMembers.userId, viewer.id));
+    assertEnvelope(await call(app, 'GET', `${DAYS}${day.id}/`, { token: viewer.access }), 404);
+    await db.delete(itineraries).where(eq(itineraries.id, day.id));
+    assertEnvelope(await call(app, 'GET', `${DAYS}${day.id}/`, { token: owner.access }), 404);
+  });
+});
+
 describe('itineraries/{id}/', () => {
   it('GET returns the day with its items in order and an ETag', async () => {
     const { owner, trip } = await ownerWithTrip();

@@ -19,7 +19,7 @@ import { authorizeDay } from './access.ts';
 import { createDay } from './create-day.ts';
 import { deleteDay } from './delete-day.ts';
 import { presentDay, type DayView } from './presenter.ts';
-import { daysFingerprint, itemsByDay, itemsOfDay, listDays } from './queries.ts';
+import { dayFingerprint, daysFingerprint, itemsByDay, itemsOfDay, listDays } from './queries.ts';
 import {
   CreateDayBody,
   Day,
@@ -35,6 +35,8 @@ import { updateDay } from './update-day.ts';
 const tags = ['itineraries'];
 // Serialized pages of days with their items, per URL: ~15 KB for 5 days of 5 items.
 const DAY_LIST_CACHE_BYTES = 4 * 1024 * 1024;
+// Serialized days with their items, per day: ~3 KB for a day of 5 items.
+const DAY_CACHE_BYTES = 2 * 1024 * 1024;
 const security = [{ bearerAuth: [] }];
 
 /** Presents one day with its items (one query). */
@@ -55,6 +57,7 @@ function tripOfQuery(query: DayListQuery): string {
 export const dayRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { ctx } = app;
   const dayListCache = new ResponseCache<KeptAnswer>(DAY_LIST_CACHE_BYTES);
+  const dayCache = new ResponseCache<KeptAnswer & { version: number }>(DAY_CACHE_BYTES);
 
   app.get(
     '/itineraries/',
@@ -148,13 +151,29 @@ export const dayRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { day } = await authorizeDay(ctx.db, {
-        dayId: request.params.id,
-        userId: currentUser(request).id,
-        action: 'itinerary.read',
-      });
-      setEtag(reply, day.version);
-      return presentDayFor(ctx.db, day);
+      const dayId = request.params.id;
+      const userId = currentUser(request).id;
+      const present = async () => {
+        const { day } = await authorizeDay(ctx.db, { dayId, userId, action: 'itinerary.read' });
+        return keptAnswer(reply.serialize(await presentDayFor(ctx.db, day)) as string, {
+          version: day.version,
+        });
+      };
+      // Kept per day (its text names no caller) and checked on each read against a fingerprint
+      // that also authorizes; a stranger or a missing day gets authorizeDay's own 404.
+      const probe = await dayFingerprint(ctx.db, { dayId, userId });
+      const answer =
+        probe && can(probe.role, 'itinerary.read')
+          ? await dayCache.answer(
+              dayId,
+              probe.fingerprint,
+              present,
+              async () => (await dayFingerprint(ctx.db, { dayId, userId }))?.fingerprint,
+            )
+          : await present();
+      setEtag(reply, answer.version);
+      sendSerialized(reply as FastifyReply, answer);
+      return reply;
     },
   );
 

@@ -168,6 +168,35 @@ export async function creatorOf(tx: Tx, entity: EntityName, id: string): Promise
 }
 
 /**
+ * The caller's role in a day's trip and a fingerprint of what the day is presented from: its row
+ * and its items' rows, by version as in daysFingerprint. Undefined when there is no such day or
+ * the caller is not a member of its trip (the caller then takes authorizeDay's path, which says
+ * which). See http/response-cache.ts.
+ */
+export async function dayFingerprint(
+  db: Db | Tx,
+  props: { dayId: string; userId: string },
+): Promise<{ role: Role; fingerprint: string } | undefined> {
+  const [row] = await prepared(db, 'day_fingerprint', (db) =>
+    db
+      .select({
+        role: tripMembers.role,
+        fingerprint: sql<string>`${itineraries}.xmin::text || ${itineraries}.ctid::text || '|'
+          || (select coalesce(string_agg(it.xmin::text || it.ctid::text, ',' order by it.id), '')
+              from itinerary_items it where it.itinerary_id = ${itineraries.id})`,
+      })
+      .from(itineraries)
+      .innerJoin(
+        tripMembers,
+        and(eq(tripMembers.tripId, itineraries.tripId), eq(tripMembers.userId, sql.placeholder('userId'))),
+      )
+      .where(eq(itineraries.id, sql.placeholder('dayId')))
+      .limit(1),
+  ).execute({ dayId: props.dayId, userId: props.userId });
+  return row;
+}
+
+/**
  * The caller's role in the trip and a fingerprint of everything a page of its days (no `date`
  * filter) is presented from, by row versions as in trips' tripFingerprint: the page's days (same
  * order, limit and offset as `days_page`), their items, and, whenever the page is full or empty
