@@ -8,7 +8,9 @@
  *   sync first page   GET /sync/?limit=100 (a first sync: snapshot page, the first trips whole; its
  *                     cursor has a fixed size, 112 characters, at any number of trips)
  * and prints largest ÷ smallest p50 and p99 per endpoint, PASS when below 1.5.
- *   --trips 10,100,1000,10000  --messages 100,10000,100000,1000000  --requests 1000  --workers 1
+ *   --trips 10,100,1000,10000  --messages 100,10000,100000,1000000  --requests 1000  --seconds 1
+ *   --workers 1 (each round: at least --requests requests and at least --seconds long)
+ *   --settle 3: seconds of unmeasured requests per endpoint after each step's growth
  *   --rounds 5: each step times every endpoint this many times, the endpoints taking turns, and
  *   reports the median p50 and the median p99 (every round's p50 and p99 are printed): a few seconds of a
  *   slower machine would otherwise pass for growth (a single round measured the trip list's p50
@@ -37,6 +39,10 @@ const { values: args } = parseArgs({
     // 1,000: a p99 of 200 samples is the second-slowest request, one scheduler hiccup on a shared
     // 2-CPU machine; of 1,000 it is the tenth.
     requests: { type: 'string', default: '1000' },
+    // And at least this long per round: 2,000-3,000 samples of a sub-millisecond read, whose p99
+    // is then the 20th-30th slowest rather than the 10th.
+    seconds: { type: 'string', default: '1' },
+    settle: { type: 'string', default: '3' },
     workers: { type: 'string', default: '1' },
     // 5: one round's p99 (the 10th slowest of 1,000 sub-millisecond requests) moved from 1.71 to
     // 3.80 ms between rounds of one step with nothing growing (day detail, session 9); the median
@@ -61,6 +67,8 @@ function medianTiming(rounds: Timing[]): Timing {
   };
 }
 const REQUESTS = Number(args.requests);
+const MIN_MS = Number(args.seconds) * 1000;
+const SETTLE_MS = Number(args.settle) * 1000;
 if (TRIPS.length !== MESSAGES.length) throw new Error('--trips and --messages need as many steps');
 
 async function main(): Promise<void> {
@@ -89,7 +97,7 @@ async function main(): Promise<void> {
     ];
     console.log(
       `growth: production-mode service, ${options.workers} worker(s), PostgreSQL + Redis; ` +
-        `${REQUESTS} sequential requests per endpoint, step and round (after ${Math.max(50, Math.ceil(REQUESTS / 4))} unmeasured), ${ROUNDS} rounds, medians reported`,
+        `at least ${REQUESTS} sequential requests and ${args.seconds} s per endpoint, step and round (after ${Math.max(50, Math.ceil(REQUESTS / 4))} unmeasured; ${args.settle} s unmeasured per endpoint after each growth), ${ROUNDS} rounds, medians reported`,
     );
     const timings = new Map<string, Timing[]>(endpoints.map((e) => [e.name, []]));
     let trips = 1;
@@ -108,15 +116,17 @@ async function main(): Promise<void> {
         await exec('checkpoint');
       });
       const grew = ((performance.now() - started) / 1000).toFixed(1);
-      // The first step also warms the process (JIT, pool connections, plan caches) for all the rest.
-      if (step === 0)
-        for (const endpoint of endpoints)
-          await runSequential(target, { method: 'GET', path: endpoint.path, token }, REQUESTS);
+      // Unmeasured first, at every step: the first step warms the process (JIT, pool connections,
+      // plan caches); after a bulk load the first seconds were slower for every endpoint alike
+      // (at 10,000 trips the first round's p99 was 2-5 times the rest's, day detail's too, whose
+      // rows never grow), which is the load settling, not the reads growing.
+      for (const endpoint of endpoints)
+        await runSequential(target, { method: 'GET', path: endpoint.path, token }, REQUESTS, SETTLE_MS);
       const rounds = endpoints.map(() => [] as Timing[]);
       for (let round = 0; round < ROUNDS; round++)
         for (const [i, endpoint] of endpoints.entries())
           rounds[i]!.push(
-            await runSequential(target, { method: 'GET', path: endpoint.path, token }, REQUESTS),
+            await runSequential(target, { method: 'GET', path: endpoint.path, token }, REQUESTS, MIN_MS),
           );
       for (const [i, endpoint] of endpoints.entries()) {
         const timing = medianTiming(rounds[i]!);

@@ -184,14 +184,25 @@ export { percentile };
 export type Timing = Pick<LoadResult, 'requests' | 'errors' | 'p50' | 'p99' | 'firstError'>;
 
 /** `count` requests one after another on one connection (after max(50, count/4) unmeasured ones): latency. */
-export async function runSequential(target: Target, spec: RequestSpec, count: number): Promise<Timing> {
+/**
+ * `count` requests one after another on one connection, after a quarter as many unmeasured; with
+ * `minMs`, more until that long has passed (a p99 of more samples is steadier).
+ */
+export async function runSequential(
+  target: Target,
+  spec: RequestSpec,
+  count: number,
+  minMs = 0,
+): Promise<Timing> {
   const connection = new Connection(target, { compressed: true, close: false });
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | null = null;
   const warmup = Math.max(50, Math.ceil(count / 4));
+  let measuredFrom = 0;
   try {
-    for (let n = 0; n < warmup + count; n++) {
+    for (let n = 0; n < warmup + count || performance.now() - measuredFrom < minMs; n++) {
+      if (n === warmup) measuredFrom = performance.now();
       const begin = performance.now();
       const answer = await request(
         connection,
@@ -209,5 +220,11 @@ export async function runSequential(target: Target, spec: RequestSpec, count: nu
     connection.close();
   }
   const sorted = Float64Array.from(latencies).sort();
-  return { requests: count, errors, p50: percentile(sorted, 50), p99: percentile(sorted, 99), firstError };
+  return {
+    requests: latencies.length,
+    errors,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    firstError,
+  };
 }
