@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * What the hooks need to know about the route a request matched. Fastify's `request.routeOptions`
- * builds a new object on every read, and the hooks read it seven times a request: these are
- * worked out once per route, on its first request, and kept (by the route's config object, which
- * Fastify keeps for the route's life).
+ * builds a new object on every read, and the hooks read it seven times a request: the edge reads
+ * it once (to find the route's config object, which Fastify keeps for the route's life) and the
+ * facts are worked out on the route's first request and kept by that object.
  */
 export interface RouteFacts {
   /** The route's pattern, or null when no route matched (a 404). */

@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { memoized } from './memo.ts';
 import { badRequest } from './errors.ts';
+import { memoized } from './memo.ts';
 
 export const PageQuery = Type.Object({
   page: Type.Optional(
