@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { and, eq } from 'drizzle-orm';
-import { changes } from '../src/db/schema/index.ts';
+import { changes, chatMessages, tripMembers, users } from '../src/db/schema/index.ts';
 import { buildTestApp, call } from './helpers/app.ts';
+import { assertEnvelope } from './helpers/assertions.ts';
 import { countQueries, testDatabase } from './helpers/database.ts';
 import { createUser } from './helpers/factories.ts';
 import { addMember, makeTrip, tripWithMembers } from './helpers/realtime.ts';
@@ -117,6 +118,78 @@ describe('reading messages', () => {
     for (let i = 0; i < 3; i++)
       await post((await makeTrip(app, owner)).id, owner.access, { content: `t${i}` });
     assert.equal(await listQueries(), few);
+  });
+});
+
+describe('the newest page (a kept answer)', () => {
+  it('a repeated read answers the messages as they are now: posts, edits, senders, replies; access every time', async () => {
+    // The newest page is kept serialized and checked against a fingerprint of its rows on every
+    // read (chat/newest-page.ts): each change below must show in the very next read.
+    const { trip, owner, editor, viewer } = await tripWithMembers(app);
+    const url = `/api/v1/trips/${trip.id}/messages/?limit=3`;
+    const read = async (path = url, token = viewer.access) => {
+      const response = await call(app, 'GET', path, { token });
+      assert.equal(response.status, 200, response.text);
+      return response;
+    };
+    const contents = async () => (await read()).body.results.map((m: { content: string }) => m.content);
+    const first = await post(trip.id, owner.access, { content: 'Where do we meet?' });
+    const reply = await post(trip.id, editor.access, { content: 'At the station', reply_to: first.body.id });
+    const before = await read();
+    assert.equal((await read()).text, before.text, 'unchanged rows: the same answer');
+    assert.equal((await countQueries(() => read())).count, 1, 'served kept: one statement');
+    assert.equal(before.body.results[0].reply_to.content, 'Where do we meet?');
+
+    await post(trip.id, viewer.access, { content: 'See you there' });
+    assert.deepEqual(await contents(), ['See you there', 'At the station', 'Where do we meet?']);
+    assert.equal((await read()).body.has_more, true, 'the two join messages are older');
+
+    // The replied-to message and a sender change underneath, not through the page's own rows.
+    await db
+      .update(chatMessages)
+      .set({ content: 'Where shall we meet?' })
+      .where(eq(chatMessages.id, first.body.id));
+    assert.equal((await read()).body.results[1].reply_to.content, 'Where shall we meet?');
+    await db.update(users).set({ firstName: 'Edwina' }).where(eq(users.id, editor.id));
+    const renamed = (await read()).body.results[1];
+    assert.equal(renamed.id, reply.body.id);
+    assert.match(renamed.sender.full_name, /^Edwina/);
+    const quoted = await post(trip.id, owner.access, { content: 'Fine', reply_to: reply.body.id });
+    await db
+      .update(users)
+      .set({ email: `x-${editor.email}` })
+      .where(eq(users.id, editor.id));
+    const withQuote = (await read()).body.results[0];
+    assert.equal(withQuote.id, quoted.body.id);
+    assert.equal(
+      withQuote.reply_to.sender_email,
+      `x-${editor.email}`,
+      "a quoted message's sender counts too",
+    );
+
+    const deleted = await call(app, 'DELETE', `/api/v1/chat/messages/${quoted.body.id}/`, {
+      token: owner.access,
+    });
+    assert.equal(deleted.status, 204, deleted.text);
+    const tombstone = (await read()).body.results[0];
+    assert.equal(tombstone.is_deleted, true);
+    assert.equal(tombstone.content, '');
+
+    // Another limit is another page; the room path answers the same messages.
+    assert.equal((await read(url.replace('limit=3', 'limit=100'))).body.has_more, false);
+    const room = (await call(app, 'GET', '/api/v1/chat/rooms/', { token: viewer.access })).body.results.find(
+      (r: { trip: string }) => r.trip === trip.id,
+    );
+    const byRoom = await read(`/api/v1/chat/rooms/${room.id}/messages/?limit=3`);
+    assert.deepEqual(byRoom.body.results, (await read()).body.results);
+    assert.ok(byRoom.body.next.startsWith('http://') && byRoom.body.next.includes(`/chat/rooms/${room.id}/`));
+
+    // Access is checked on every read, kept answer or not.
+    const stranger = await createUser(app);
+    assert.equal((await call(app, 'GET', url, { token: stranger.access })).status, 404);
+    await db.delete(tripMembers).where(eq(tripMembers.userId, viewer.id));
+    for (const path of [url, `/api/v1/chat/rooms/${room.id}/messages/?limit=3`])
+      assertEnvelope(await call(app, 'GET', path, { token: viewer.access }), 404);
   });
 });
 

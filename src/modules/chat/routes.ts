@@ -7,6 +7,7 @@ import { TripParams } from '../trips/schemas.ts';
 import { authorizeRoom } from './message-access.ts';
 import { messagePage } from './message-page.ts';
 import { messageRoutes } from './message-routes.ts';
+import { newestPageSender } from './newest-page.ts';
 import { presentMessage } from './presenter.ts';
 import { findRoomOfTrip, loadMessageGraph, roomsOfUser, roomSummaries } from './queries.ts';
 import { IdParams, MessageListQuery, MessagePage, Room, RoomListQuery } from './schemas.ts';
@@ -20,6 +21,7 @@ const PAGING =
 /** Chat over REST: rooms, message pages, posts (broadcast live like socket posts), edits, deletes. */
 export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { ctx } = app;
+  const sendPage = newestPageSender(ctx.db);
 
   app.get(
     '/chat/rooms/',
@@ -68,13 +70,17 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: MessagePage, ...errorResponses(400, 401, 404) },
       },
     },
-    async (request) => {
-      const { room } = await authorizeRoom(ctx.db, {
-        roomId: request.params.id,
-        userId: currentUser(request).id,
-        action: 'chat.read',
+    async (request, reply) => {
+      const userId = currentUser(request).id;
+      const page = await sendPage(request, reply, { by: 'room', id: request.params.id, userId }, async () => {
+        const { room } = await authorizeRoom(ctx.db, {
+          roomId: request.params.id,
+          userId,
+          action: 'chat.read',
+        });
+        return messagePage(ctx.db, request, room.id, request.query);
       });
-      return messagePage(ctx.db, request, room.id, request.query);
+      return page ?? reply;
     },
   );
 
@@ -91,16 +97,20 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: MessagePage, ...errorResponses(400, 401, 404) },
       },
     },
-    async (request) => {
-      const { trip } = await authorizeTrip(ctx.db, {
-        tripId: request.params.id,
-        userId: currentUser(request).id,
-        action: 'chat.read',
+    async (request, reply) => {
+      const userId = currentUser(request).id;
+      const page = await sendPage(request, reply, { by: 'trip', id: request.params.id, userId }, async () => {
+        const { trip } = await authorizeTrip(ctx.db, {
+          tripId: request.params.id,
+          userId,
+          action: 'chat.read',
+        });
+        // A read never writes: a trip without a room simply has no messages yet.
+        const room = await findRoomOfTrip(ctx.db, trip.id);
+        if (!room) return { results: [], has_more: false, next: null, previous: null };
+        return messagePage(ctx.db, request, room.id, request.query);
       });
-      // A read never writes: a trip without a room simply has no messages yet.
-      const room = await findRoomOfTrip(ctx.db, trip.id);
-      if (!room) return { results: [], has_more: false, next: null, previous: null };
-      return messagePage(ctx.db, request, room.id, request.query);
+      return page ?? reply;
     },
   );
 

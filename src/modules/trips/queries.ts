@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, ilike, inArray, or, sql, type Placeholder, t
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from '../../db/index.ts';
 import { pageBounds, prepared } from '../../db/prepared.ts';
+import { versionSet } from '../../db/versions.ts';
 import {
   memberCounts,
   tripMembers,
@@ -185,14 +186,6 @@ export async function listTripsForUser(
   });
   return { total, rows };
 }
-
-/**
- * A set of row versions (one text per row, each distinct: it names a row's place) folded into one
- * number: the XOR of their 64-bit hashes. Any row added, removed or rewritten changes it (but for
- * a 2^-64 chance), in any order, without sorting the set or sending it back as text (a trip-list
- * page's fingerprint was 3 KB of text per read).
- */
-const versionSet = (version: SQL) => sql`coalesce(bit_xor(hashtextextended(${version}, 0)), 0)::text`;
 
 /**
  * The versions of the memberships of the trips `tripIs` selects, each with its user's and its
