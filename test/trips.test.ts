@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import {
   changes,
   chatRooms,
@@ -13,7 +13,7 @@ import {
 } from '../src/db/schema/index.ts';
 import { buildTestApp, call } from './helpers/app.ts';
 import { testDatabase } from './helpers/database.ts';
-import { createUser, type TestUser } from './helpers/factories.ts';
+import { createUser, GOOD_PASSWORD, type TestUser } from './helpers/factories.ts';
 
 const { app } = await buildTestApp();
 const { db } = await testDatabase();
@@ -465,6 +465,18 @@ describe('trip detail, update, delete', () => {
     assert.notEqual(here, there);
     assert.equal((await read(editor)).body.creator.profile.avatar, here);
 
+    // A member logging in changes their last_login, which the trip presents.
+    const lastLogin = async () =>
+      (await read(owner)).body.collaborators.find((c: { user: { id: string } }) => c.user.id === editor.id)
+        .user.last_login;
+    const before = await lastLogin();
+    const login = await call(app, 'POST', '/api/v1/auth/login/', {
+      body: { email: editor.email, password: GOOD_PASSWORD },
+    });
+    assert.equal(login.status, 200, login.text);
+    const after = await lastLogin();
+    assert.ok(after !== null && after !== before, `last_login ${before} → ${after}`);
+
     // Removed from the trip: 404 at once, although the answer was kept.
     await db
       .delete(tripMembers)
@@ -472,6 +484,53 @@ describe('trip detail, update, delete', () => {
     const gone = await call(app, 'GET', `/api/v1/trips/${trip.id}/`, { token: editor.access });
     assert.equal(gone.status, 404);
     assert.equal((await read(owner)).body.collaborator_count, 1);
+  });
+
+  it('a trip row gets a new version when its people change, not for a password; concurrent edits do not deadlock', async () => {
+    // Trip fingerprints read the trip row alone (migrations/0009): these writes must, or must not,
+    // make a new version of it (its xmin, the transaction that wrote it).
+    const owner = await createUser(app);
+    const friend = await createUser(app);
+    const shared = [await createTrip(owner), await createTrip(owner)];
+    for (const trip of shared) await addMember(trip.id, friend, 'editor');
+    const versionOf = async (tripId: string) => {
+      const [row] = await db
+        .select({ xmin: sql<string>`${trips}.xmin::text || ${trips}.ctid::text` })
+        .from(trips)
+        .where(eq(trips.id, tripId));
+      return row!.xmin;
+    };
+    const before = await versionOf(shared[0].id);
+    const changed = await call(app, 'POST', '/api/v1/auth/password/change/', {
+      token: friend.access,
+      body: {
+        old_password: GOOD_PASSWORD,
+        new_password: 'Other-Koala-Orbit-43',
+        new_password_confirm: 'Other-Koala-Orbit-43',
+      },
+    });
+    assert.equal(changed.status, 200, changed.text);
+    assert.equal(await versionOf(shared[0].id), before, 'a password is not presented');
+    await db.update(users).set({ bio: 'Hiker' }).where(eq(users.id, friend.id));
+    const afterBio = await versionOf(shared[0].id);
+    assert.notEqual(afterBio, before, 'a member’s profile is');
+
+    // People who share trips, editing their profiles at once (each trip row is written once per
+    // person, in id order): every edit lands. A person's own concurrent saves answer 412 by design
+    // (users/update-me.ts), so each person saves once.
+    const others = await Promise.all(Array.from({ length: 6 }, () => createUser(app)));
+    for (const person of others) for (const trip of shared) await addMember(trip.id, person, 'viewer');
+    const secondBefore = await versionOf(shared[1].id);
+    const edits = await Promise.all(
+      [owner, friend, ...others].map((person, i) =>
+        call(app, 'PATCH', '/api/v1/users/me/', { token: person.access, body: { last_name: `Edit ${i}` } }),
+      ),
+    );
+    assert.deepEqual(
+      edits.map((r) => r.status),
+      Array(8).fill(200),
+    );
+    assert.notEqual(await versionOf(shared[1].id), secondBefore);
   });
 
   it('owner and editor update; viewer 403; PUT needs title; version and change log move', async () => {

@@ -24,7 +24,14 @@ export const trips = pgTable(
     visibility: text('visibility', { enum: TRIP_VISIBILITIES }).notNull().default('private'),
     ...syncColumns(),
   },
-  (t) => [index('trips_created_idx').on(t.createdAt, t.id)],
+  (t) => [
+    index('trips_created_idx').on(t.createdAt, t.id),
+    // The trips a user is named in as creator, for the trigger that gives them a new row version
+    // when the user changes (migrations/0009).
+    index('trips_creator_idx')
+      .on(t.creatorId)
+      .where(sql`${t.creatorId} is not null`),
+  ],
 );
 
 /** Collaborators: who is in a trip and with which role. Exactly one row per (trip, user). */
@@ -64,6 +71,10 @@ export const tripMembers = pgTable(
     index('trip_members_user_trip_idx').on(t.userId, t.tripId),
     // A sync snapshot walks a user's memberships in join order (keyset paging, src/modules/sync).
     index('trip_members_user_joined_idx').on(t.userId, t.joinedTxid, t.joinedSeq, t.tripId),
+    // The memberships a user is named in as inviter (migrations/0009, as trips_creator_idx).
+    index('trip_members_invited_by_idx')
+      .on(t.invitedById)
+      .where(sql`${t.invitedById} is not null`),
   ],
 );
 

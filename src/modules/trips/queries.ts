@@ -188,23 +188,15 @@ export async function listTripsForUser(
 }
 
 /**
- * The versions of the memberships of the trips `tripIs` selects, each with its user's and its
- * inviter's (one pass over the memberships; a fingerprint part, see tripFingerprint).
- */
-const membersVersion = (tripIs: SQL) => sql`(select ${versionSet(
-  sql`m.xmin::text || m.ctid::text || u.xmin::text || u.ctid::text || coalesce(inv.xmin::text || inv.ctid::text, '')`,
-)}
-  from trip_members m join users u on u.id = m.user_id left join users inv on inv.id = m.invited_by_id
-  where m.trip_id ${tripIs})`;
-
-/**
  * The caller's role in a trip and a fingerprint of every row its trip object is presented from:
- * the trip, its memberships with their users, and the users it names besides (creator, inviters).
- * Each row counts by its version as PostgreSQL stores it: `xmin` (the transaction that wrote this
- * version) and `ctid` (where the version lives). Every insert or update of a row makes a new
- * version, so any change to any column a presenter reads, now or later, changes the fingerprint,
- * and a deleted row drops out of it; no row is read or converted for it beyond those two values.
- * Undefined when there is no such trip or the caller is not a member. See http/response-cache.ts.
+ * the trip, its memberships and the users they name (creator, members, inviters). Each row counts
+ * by its version as PostgreSQL stores it: `xmin` (the transaction that wrote this version) and
+ * `ctid` (where the version lives). Every insert or update of a row makes a new version, so any
+ * change to any column a presenter reads, now or later, changes the fingerprint, and a deleted row
+ * drops out of it. The trip row alone stands for all of them: the triggers of migrations/0009
+ * write a new version of it, in the same transaction, whenever one of its memberships or one of
+ * those users changes. Undefined when there is no such trip or the caller is not a member. See
+ * http/response-cache.ts.
  */
 export async function tripFingerprint(
   db: Db | Tx,
@@ -215,9 +207,7 @@ export async function tripFingerprint(
     db
       .select({
         role: tripMembers.role,
-        fingerprint: sql<string>`${trips}.xmin::text || ${trips}.ctid::text
-          || coalesce((select x.xmin::text || x.ctid::text from users x where x.id = ${trips.creatorId}), '')
-          || '|' || ${membersVersion(sql`= ${trips.id}`)}`,
+        fingerprint: sql<string>`${trips}.xmin::text || ${trips}.ctid::text`,
       })
       .from(trips)
       .innerJoin(
@@ -232,12 +222,10 @@ export async function tripFingerprint(
 
 /**
  * A fingerprint of everything an unfiltered page of the caller's trip list is presented from, by
- * row versions as in tripFingerprint: the page's trips and the caller's memberships (the same
- * ordering, limit and offset as the page query), their members and users, creators and inviters,
- * and the caller's membership count (memberCounts: one row). See http/response-cache.ts.
- * The page's rows are looked up by `= any(array(select … from page))`, an index probe per id: as
- * `in (select … from page)` the planner hashed the page and read every membership there is (at
- * 4,000 memberships, 1.5 of the statement's 2 ms), as it would every user.
+ * row versions as in tripFingerprint: the page's trips (each standing for its members and their
+ * users, as there) and the caller's memberships, with the same ordering, limit and offset as the
+ * page query, and the caller's membership count (memberCounts: one row). See
+ * http/response-cache.ts.
  */
 export async function tripListFingerprint(
   db: Db | Tx,
@@ -251,8 +239,6 @@ export async function tripListFingerprint(
     const page = db.$with('page').as(
       db
         .select({
-          id: sql<string>`${trips.id}`.as('id'),
-          creatorId: sql<string | null>`${trips.creatorId}`.as('creator_id'),
           version:
             sql<string>`${trips}.xmin::text || ${trips}.ctid::text || ${tripMembers}.xmin::text || ${tripMembers}.ctid::text`.as(
               'version',
@@ -269,9 +255,6 @@ export async function tripListFingerprint(
       .with(page)
       .select({
         fingerprint: sql<string>`${versionSet(sql`page.version`)}
-          || '|' || (select ${versionSet(sql`x.xmin::text || x.ctid::text`)}
-              from users x where x.id = any(array(select creator_id from page)))
-          || '|' || ${membersVersion(sql.raw('= any(array(select id from page))'))}
           || '|' || (select coalesce(max(c.trips), 0) from member_counts c where c.user_id = ${sql.placeholder('userId')})::text`,
       })
       .from(page);
