@@ -21,6 +21,7 @@
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { startApp, productionEnv, type AppServer } from './lib/app-server.ts';
 import { cleanUpAll, cleanUpOnSignals } from './lib/cleanup.ts';
 import { freshDatabase } from './lib/database.ts';
@@ -117,6 +118,48 @@ function rssKb(pid: number): number | null {
 
 const mb = (kb: number) => (kb / 1024).toFixed(1);
 
+// autovacuum_naptime's default: how often autovacuum looks at each database.
+const VACUUM_EVERY_MS = 60_000;
+
+/**
+ * A production PostgreSQL runs autovacuum; a server with it off (this project's CI machine has
+ * autovacuum = off) lets the soak's churn pile up: a 10-minute soak left 205,000 dead rows in
+ * itinerary_items (126 live) and no statistics, and every read of items slowed as they grew (p50
+ * 1.9 → 5.2 ms). With autovacuum off, the soak does its job, a `vacuum (analyze)` of its database
+ * once a minute, and says so; with it on, nothing. `stop()` gives the number of runs (null: none
+ * were needed).
+ */
+async function autovacuumStandIn(url: string): Promise<{ stop: () => Promise<number | null> }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const { rows } = await client.query<{ autovacuum: string }>('show autovacuum');
+  if (rows[0]?.autovacuum !== 'off') {
+    await client.end();
+    return { stop: async () => null };
+  }
+  console.log(
+    `  # this server's autovacuum is off: the soak runs vacuum (analyze) every ${VACUUM_EVERY_MS / 1000} s in its place`,
+  );
+  let runs = 0;
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running
+      .then(() => client.query('vacuum (analyze)'))
+      .then(
+        () => (runs += 1),
+        (error: Error) => console.log(`  # vacuum (analyze) failed: ${error.message}`),
+      );
+  }, VACUUM_EVERY_MS);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+      await client.end();
+      return runs;
+    },
+  };
+}
+
 async function main(): Promise<number> {
   const adminUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -124,6 +167,7 @@ async function main(): Promise<number> {
     `soak: ${MINUTES} min at ${MEASURE ? 'full speed, 32 concurrent requests' : `${RATE} req/s`}, ${WORKERS} workers, PostgreSQL ${new URL(adminUrl).host}, Redis ${new URL(redisUrl).host}`,
   );
   const database = await freshDatabase(adminUrl, 'soak');
+  const vacuum = await autovacuumStandIn(database.url);
   const app: AppServer = await startApp(
     'soak',
     productionEnv({
@@ -163,6 +207,7 @@ async function main(): Promise<number> {
 
   let interval: Outcome[] = [];
   const latencies: number[] = [];
+  const timed: { start: number; ms: number }[] = [];
   let total = 0;
   let errors = 0;
   const errorKinds = new Map<string, number>();
@@ -175,6 +220,7 @@ async function main(): Promise<number> {
       total += 1;
       interval.push(o);
       latencies.push(o.end - o.start);
+      timed.push({ start: o.start, ms: o.end - o.start });
       if (o.status === null || o.status >= 300) {
         errors += 1;
         const key = `${o.kind} ${o.status ?? o.error}`;
@@ -212,6 +258,7 @@ async function main(): Promise<number> {
   }
   clearInterval(sampler);
   await load.stop();
+  const vacuums = await vacuum.stop();
   await sleep(3000); // the last chat frames arrive
   const expectedFrames = trips.reduce((sum, t) => sum + t.posted * t.sockets.length, 0);
   // Each socket counts the soak's posts it received (the set-up posted none).
@@ -243,6 +290,14 @@ async function main(): Promise<number> {
     `errors ${errors}${errorKinds.size ? ` (${[...errorKinds].map(([k, v]) => `${k}×${v}`).join(', ')})` : ''}; p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${latencies.reduce((a, b) => Math.max(a, b), 0).toFixed(0)} ms`,
   );
   console.log(`chat frames delivered to the 20 sockets: ${deliveredFrames}/${expectedFrames}`);
+  if (vacuums !== null) console.log(`vacuum (analyze) runs standing in for autovacuum: ${vacuums}`);
+  const inWindow = (from: number, to: number) =>
+    timed.filter((o) => o.start >= from && o.start < to).map((o) => o.ms);
+  const early = inWindow(0, window);
+  const late = inWindow(durationMs - window, durationMs);
+  console.log(
+    `latency drift (the first ${(window / 1000).toFixed(0)} s → the last): p50 ${percentile(early, 50).toFixed(1)} → ${percentile(late, 50).toFixed(1)} ms, p99 ${percentile(early, 99).toFixed(1)} → ${percentile(late, 99).toFixed(1)} ms`,
+  );
   console.log(
     `RSS drift (mean of the first ${(window / 1000).toFixed(0)} s → the last ${(window / 1000).toFixed(0)} s):`,
   );
